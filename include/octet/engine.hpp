@@ -1,0 +1,100 @@
+// octet's public C++ API for loading, optimizing, compiling and running ONNX models.
+//
+//   octet::Model model = octet::Model::load("resnet18.onnx");
+//   octet::CompileOptions options;
+//   options.threads = 2;
+//   octet::CompiledModel compiled = octet::CompiledModel::compile(model, options);
+//   std::vector<octet::Tensor> outputs = compiled.run({input});
+//
+// No oneDNN or protobuf type appears here; the graph IR stays behind Model.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "octet/error.hpp"
+#include "octet/tensor.hpp"
+
+namespace octet {
+
+namespace ir { struct Graph; }
+namespace rt { class Plan; }
+
+struct ValueInfo {
+  std::string name;
+  DType dtype = DType::kUndefined;
+  Shape shape;                          // -1 for a dynamic or symbolic dim
+  std::vector<std::string> dim_params;  // symbolic dim names ("" where none)
+};
+
+// A loaded model: the graph IR plus its weights. Cheap to copy (weights are shared).
+class Model {
+ public:
+  // Reads an ONNX file (external data resolved next to it). Throws Error naming the file.
+  static Model load(const std::string& path);
+  // Writes standard ONNX; atomically (temporary file, then rename). Weights over 2 GB in all
+  // go to an external data file beside it.
+  void save(const std::string& path) const;
+
+  std::vector<ValueInfo> inputs() const;
+  std::vector<ValueInfo> outputs() const;
+  const std::string& path() const;
+
+  // The IR, for octet's own libraries (passes, quantization). Not a stable API.
+  const ir::Graph& graph() const { return *graph_; }
+  ir::Graph& mutable_graph();
+  explicit Model(std::shared_ptr<ir::Graph> graph) : graph_(std::move(graph)) {}
+
+ private:
+  std::shared_ptr<ir::Graph> graph_;
+};
+
+struct CompileOptions {
+  int threads = 0;                            // 0: every core
+  std::map<std::string, Shape> input_shapes;  // fixes dynamic/symbolic input dims by name
+  int64_t batch = 0;                          // > 0: dim 0 of every input with a dynamic dim 0
+  bool optimize = true;                       // run the FP32 graph passes first
+  bool verbose = false;                       // print passes and kernel choices to stderr
+};
+
+// Which kernel runs a node, for reports ("ran in INT8").
+struct NodeKernel {
+  std::string node;
+  std::string op;
+  std::string kernel;
+  DType dtype = DType::kFloat32;  // dtype the kernel computes in (input 0)
+  double ms = 0.0;                // last profiled run, when profiling is on
+};
+
+// A model compiled for fixed input shapes: kernels created and weights packed once, then
+// run() many times. Not safe to run() from two threads at once (one activation arena);
+// compile one per thread instead.
+class CompiledModel {
+ public:
+  static CompiledModel compile(const Model& model, const CompileOptions& options = {});
+
+  // Inputs in the order of inputs(); float32 data is converted if the model wants another
+  // dtype. Throws naming the input if a shape or dtype does not fit.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs);
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+
+  const std::vector<ValueInfo>& inputs() const { return inputs_; }
+  const std::vector<ValueInfo>& outputs() const { return outputs_; }
+  // The optimized graph the plan was compiled from.
+  const ir::Graph& graph() const;
+  std::vector<NodeKernel> kernels() const;
+  void set_profiling(bool on);
+  size_t arena_bytes() const;
+  int threads() const;
+
+ private:
+  std::shared_ptr<rt::Plan> plan_;
+  std::vector<ValueInfo> inputs_, outputs_;
+};
+
+// Writes `bytes` to `path` atomically: a temporary file in the same folder, then rename.
+// Refuses to overwrite `protect` (the input model) when given.
+void write_file_atomically(const std::string& path, const std::string& bytes, const std::string& protect = "");
+
+}  // namespace octet

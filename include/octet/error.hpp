@@ -1,0 +1,28 @@
+// The one exception type octet throws. Every message names the file, node or value it is
+// about, so a user can act on it without a debugger; the CLI catches it at main.
+#pragma once
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace octet {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Builds a message from any streamable parts: fail("node '", name, "': bad axis ", axis).
+template <class... Parts>
+std::string cat(const Parts&... parts) {
+  std::ostringstream os;
+  (os << ... << parts);
+  return os.str();
+}
+
+template <class... Parts>
+[[noreturn]] void fail(const Parts&... parts) {
+  throw Error(cat(parts...));
+}
+
+}  // namespace octet

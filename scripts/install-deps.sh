@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything octet needs on Debian 12, as root: the compiler toolchain and
+# libraries from Debian, the ONNX node tests and Fashion-MNIST data packages, PyTorch for
+# the scripts that train and export test models, and ONNX Runtime (npm) as the peer engine.
+# Safe to run again; nothing is downloaded at run time after this.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+
+packages=(
+  build-essential cmake pkg-config
+  libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev zlib1g-dev
+  libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
+  libonnx-testdata dataset-fashion-mnist
+  python3-torch python3-torchvision python3-onnx python3-numpy
+  nodejs npm
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime's CPU engine ships inside the npm package; its install script would download
+# from a host that is not reachable, hence --ignore-scripts.
+if [ ! -f "$here/peer/node_modules/onnxruntime-node/package.json" ]; then
+  (cd "$here/peer" && npm install --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,171 @@
+// Element type facts and dtype conversion for the public Tensor.
+#include "octet/tensor.hpp"
+
+#include <cmath>
+
+#include "octet/error.hpp"
+
+namespace octet {
+
+size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return 4;
+    case DType::kFloat16: return 2;
+    case DType::kFloat64: return 8;
+    case DType::kInt8: return 1;
+    case DType::kUInt8: return 1;
+    case DType::kInt16: return 2;
+    case DType::kUInt16: return 2;
+    case DType::kInt32: return 4;
+    case DType::kInt64: return 8;
+    case DType::kBool: return 1;
+    case DType::kUndefined: return 0;
+  }
+  return 0;
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return "float32";
+    case DType::kFloat16: return "float16";
+    case DType::kFloat64: return "float64";
+    case DType::kInt8: return "int8";
+    case DType::kUInt8: return "uint8";
+    case DType::kInt16: return "int16";
+    case DType::kUInt16: return "uint16";
+    case DType::kInt32: return "int32";
+    case DType::kInt64: return "int64";
+    case DType::kBool: return "bool";
+    case DType::kUndefined: return "undefined";
+  }
+  return "undefined";
+}
+
+int64_t shape_numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += shape[i] < 0 ? std::string("?") : std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+Tensor::Tensor(DType dtype_, Shape shape_) : dtype(dtype_), shape(std::move(shape_)) {
+  for (int64_t d : shape)
+    if (d < 0) fail("tensor shape ", shape_str(shape), " has a negative dimension");
+  bytes.assign(static_cast<size_t>(numel()) * dtype_size(dtype), 0);
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1f;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise the mantissa
+      exp = 127 - 15 + 1;
+      while ((mant & 0x400u) == 0) { mant <<= 1; --exp; }
+      mant &= 0x3ffu;
+      bits = sign | (exp << 23) | (mant << 13);
+    }
+  } else if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const uint32_t abs = x & 0x7fffffffu;
+  if (abs >= 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0));
+  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow to inf
+  if (abs < 0x38800000u) {  // subnormal or zero in half precision
+    const float v = std::fabs(f) * 16777216.0f;  // 2^24
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(v)));
+  }
+  uint32_t mant = abs & 0x7fffffu;
+  uint32_t exp = (abs >> 23) - 127 + 15;
+  uint32_t h = (exp << 10) | (mant >> 13);
+  const uint32_t rest = mant & 0x1fffu;  // round to nearest even
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
+  return static_cast<uint16_t>(sign | h);
+}
+
+namespace {
+
+template <class T>
+double load_as_double(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return static_cast<double>(v);
+}
+
+double load_element(DType dtype, const uint8_t* p) {
+  switch (dtype) {
+    case DType::kFloat32: return load_as_double<float>(p);
+    case DType::kFloat16: { uint16_t h; std::memcpy(&h, p, 2); return half_to_float(h); }
+    case DType::kFloat64: return load_as_double<double>(p);
+    case DType::kInt8: return load_as_double<int8_t>(p);
+    case DType::kUInt8: return load_as_double<uint8_t>(p);
+    case DType::kInt16: return load_as_double<int16_t>(p);
+    case DType::kUInt16: return load_as_double<uint16_t>(p);
+    case DType::kInt32: return load_as_double<int32_t>(p);
+    case DType::kInt64: return load_as_double<int64_t>(p);
+    case DType::kBool: return *p ? 1.0 : 0.0;
+    case DType::kUndefined: break;
+  }
+  fail("cannot read elements of dtype ", dtype_name(dtype));
+}
+
+template <class T>
+void store_as(double v, uint8_t* p) {
+  T t = static_cast<T>(v);
+  std::memcpy(p, &t, sizeof(T));
+}
+
+void store_element(DType dtype, double v, uint8_t* p) {
+  switch (dtype) {
+    case DType::kFloat32: return store_as<float>(v, p);
+    case DType::kFloat16: { uint16_t h = float_to_half(static_cast<float>(v)); std::memcpy(p, &h, 2); return; }
+    case DType::kFloat64: return store_as<double>(v, p);
+    case DType::kInt8: return store_as<int8_t>(v, p);
+    case DType::kUInt8: return store_as<uint8_t>(v, p);
+    case DType::kInt16: return store_as<int16_t>(v, p);
+    case DType::kUInt16: return store_as<uint16_t>(v, p);
+    case DType::kInt32: return store_as<int32_t>(v, p);
+    case DType::kInt64: return store_as<int64_t>(v, p);
+    case DType::kBool: *p = v != 0.0; return;
+    case DType::kUndefined: break;
+  }
+  fail("cannot write elements of dtype ", dtype_name(dtype));
+}
+
+}  // namespace
+
+Tensor convert_tensor(const Tensor& src, DType dst_dtype) {
+  if (src.dtype == dst_dtype) return src;
+  Tensor dst(dst_dtype, src.shape);
+  const size_t ss = dtype_size(src.dtype), ds = dtype_size(dst_dtype);
+  const int64_t n = src.numel();
+  // Float to integer casts truncate toward zero as C++ and ONNX Cast do; NaN is left to the
+  // platform, as ONNX leaves it undefined.
+  for (int64_t i = 0; i < n; ++i)
+    store_element(dst_dtype, load_element(src.dtype, src.bytes.data() + i * ss), dst.bytes.data() + i * ds);
+  return dst;
+}
+
+}  // namespace octet

@@ -1,0 +1,99 @@
+// The shape inference driver: topological walk calling each op's shape function.
+#include "ir/shape_inference.hpp"
+
+#include "ir/shapes/shape_fn.hpp"
+#include "octet/error.hpp"
+
+namespace octet::ir {
+
+const Value& input_value(const Graph& graph, const Node& node, size_t i) {
+  const ValueId id = node.input(i);
+  if (id == kNoValue) fail(node.describe(), ": input ", i, " is required");
+  const Value& v = graph.value(id);
+  if (!v.has_shape) fail(node.describe(), ": input '", v.name, "' has no known shape");
+  return v;
+}
+
+void set_output(Graph& graph, const Node& node, size_t i, DType dtype, Shape shape) {
+  if (i >= node.outputs.size() || node.outputs[i] == kNoValue) return;
+  Value& v = graph.value(node.outputs[i]);
+  if (v.has_shape && v.shape.size() == shape.size()) {
+    // The model's declared shape must agree with what inference derives.
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (v.shape[d] >= 0 && shape[d] >= 0 && v.shape[d] != shape[d] && v.dim_params[d].empty())
+        fail(node.describe(), ": output '", v.name, "' is declared ", shape_str(v.shape), " but computes to ",
+             shape_str(shape));
+  }
+  v.dtype = dtype;
+  v.dim_params.assign(shape.size(), "");
+  v.shape = std::move(shape);
+  v.has_shape = true;
+}
+
+void set_input_shapes(Graph& graph, const std::map<std::string, Shape>& shapes, int64_t batch) {
+  for (const auto& [name, shape] : shapes) {
+    bool found = false;
+    for (ValueId id : graph.inputs) {
+      Value& v = graph.value(id);
+      if (v.name != name) continue;
+      found = true;
+      if (v.has_shape && v.shape.size() != shape.size())
+        fail("input '", name, "' has rank ", v.shape.size(), " ", shape_str(v.shape), "; the shape given, ",
+             shape_str(shape), ", has rank ", shape.size());
+      for (size_t d = 0; d < shape.size(); ++d) {
+        if (shape[d] <= 0) fail("input '", name, "': dimension ", d, " of the given shape must be positive");
+        if (v.has_shape && v.shape[d] >= 0 && v.shape[d] != shape[d] && d != 0)
+          fail("input '", name, "' has a fixed dimension ", d, " of ", v.shape[d], "; the shape given has ", shape[d]);
+      }
+      v.shape = shape;
+      v.has_shape = true;
+      v.dim_params.assign(shape.size(), "");
+    }
+    if (!found) {
+      std::string names;
+      for (ValueId id : graph.inputs) names += cat(names.empty() ? "" : ", ", graph.value(id).name);
+      fail("the model has no input named '", name, "' (its inputs: ", names, ")");
+    }
+  }
+  for (ValueId id : graph.inputs) {
+    Value& v = graph.value(id);
+    if (batch > 0 && v.has_shape && !v.shape.empty()) {
+      v.shape[0] = batch;
+      v.dim_params[0] = "";
+    }
+  }
+}
+
+void infer_shapes(Graph& graph, bool require_static) {
+  for (NodeId n : graph.topological_order()) {
+    const Node& node = graph.nodes[static_cast<size_t>(n)];
+    bool inputs_known = true;
+    for (ValueId in : node.inputs)
+      if (in != kNoValue && !graph.value(in).has_shape) inputs_known = false;
+    const ShapeFn fn = shape_fn_for(node.op);
+    if (fn && inputs_known) {
+      fn(graph, node);
+    } else if (require_static) {
+      for (ValueId out : node.outputs) {
+        if (out == kNoValue) continue;
+        const Value& v = graph.value(out);
+        bool known = v.has_shape && v.dtype != DType::kUndefined;
+        for (int64_t d : v.shape) known = known && d >= 0;
+        if (!known)
+          fail(node.describe(), ": cannot infer the shape of output '", v.name, "'",
+               fn ? " (an input's shape is unknown)" : " (no shape function for this op)");
+      }
+    }
+  }
+  if (!require_static) return;
+  for (const Value& v : graph.values) {
+    if (!v.has_shape && v.producer == kNoNode && !v.is_constant())
+      fail("input '", v.name, "' has no shape; give one with --shape ", v.name, "=...");
+    for (int64_t d : v.shape)
+      if (d < 0)
+        fail("value '", v.name, "' has a dynamic shape ", shape_str(v.shape),
+             v.producer == kNoNode ? cat("; give one with --shape ", v.name, "=...") : std::string());
+  }
+}
+
+}  // namespace octet::ir

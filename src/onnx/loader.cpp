@@ -1,0 +1,212 @@
+// ONNX ModelProto -> ir::Graph. Constant nodes become constant values; float16 becomes
+// float32 everywhere (octet computes FP16 models in FP32, as POT accepts FP16 IRs).
+#include "onnx/loader.hpp"
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "octet/error.hpp"
+#include "onnx/tensor_proto.hpp"
+
+namespace octet::onnx_io {
+namespace {
+
+constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMaxOpset = 17;
+
+bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+// float16 is computed as float32 in octet.
+DType compute_dtype(DType d) { return d == DType::kFloat16 ? DType::kFloat32 : d; }
+
+struct Importer {
+  const onnx::ModelProto& model;
+  std::string origin;     // file path or description, for errors
+  std::string model_dir;  // for external data
+  ir::Graph graph;
+  std::map<std::string, ir::ValueId> by_name;
+
+  ir::ValueId value_named(const std::string& name) {
+    auto it = by_name.find(name);
+    if (it != by_name.end()) return it->second;
+    ir::Value v;
+    v.name = name;
+    const ir::ValueId id = graph.add_value(std::move(v));
+    by_name[name] = id;
+    return id;
+  }
+
+  void apply_type(const onnx::ValueInfoProto& info) {
+    if (!info.has_type() || !info.type().has_tensor_type()) return;
+    const auto& tt = info.type().tensor_type();
+    ir::Value& v = graph.value(value_named(info.name()));
+    if (v.is_constant()) return;
+    const DType d = dtype_from_onnx(tt.elem_type());
+    if (d != DType::kUndefined) v.dtype = compute_dtype(d);
+    if (!tt.has_shape()) return;
+    v.has_shape = true;
+    v.shape.clear();
+    v.dim_params.clear();
+    for (const auto& dim : tt.shape().dim()) {
+      v.shape.push_back(dim.has_dim_value() && dim.dim_value() >= 0 ? dim.dim_value() : -1);
+      v.dim_params.push_back(dim.has_dim_param() ? dim.dim_param() : "");
+    }
+  }
+
+  ir::ValueId add_constant_value(const std::string& name, Tensor t) {
+    const ir::ValueId id = value_named(name);
+    ir::Value& v = graph.value(id);
+    if (v.is_constant()) fail(origin, ": two initializers are named '", name, "'");
+    if (t.dtype == DType::kFloat16) t = convert_tensor(t, DType::kFloat32);
+    v.dtype = t.dtype;
+    v.shape = t.shape;
+    v.has_shape = true;
+    v.dim_params.assign(t.shape.size(), "");
+    v.data = std::make_shared<const Tensor>(std::move(t));
+    return id;
+  }
+
+  ir::Attribute convert_attribute(const onnx::AttributeProto& a, const std::string& where) {
+    using AP = onnx::AttributeProto;
+    switch (a.type()) {
+      case AP::INT: return ir::Attribute::make_int(a.i());
+      case AP::FLOAT: return ir::Attribute::make_float(a.f());
+      case AP::STRING: return ir::Attribute::make_string(a.s());
+      case AP::INTS: return ir::Attribute::make_ints({a.ints().begin(), a.ints().end()});
+      case AP::FLOATS: return ir::Attribute::make_floats({a.floats().begin(), a.floats().end()});
+      case AP::STRINGS: {
+        ir::Attribute r;
+        r.kind = ir::Attribute::Kind::kStrings;
+        r.strings.assign(a.strings().begin(), a.strings().end());
+        return r;
+      }
+      case AP::TENSOR: {
+        ir::Attribute r;
+        r.kind = ir::Attribute::Kind::kTensor;
+        Tensor t = tensor_from_proto(a.t(), model_dir, cat(where, " attribute '", a.name(), "'"));
+        r.tensor = std::make_shared<const Tensor>(std::move(t));
+        return r;
+      }
+      default: fail(where, ": attribute '", a.name(), "' has a type octet does not support (", a.type(), ")");
+    }
+  }
+
+  // A Constant node's value as a tensor.
+  Tensor constant_node_value(const onnx::NodeProto& node, const std::string& where) {
+    for (const auto& a : node.attribute()) {
+      if (a.name() == "value") return tensor_from_proto(a.t(), model_dir, where);
+      if (a.name() == "value_float") return Tensor::from_vector<float>(DType::kFloat32, {}, {a.f()});
+      if (a.name() == "value_int") return Tensor::from_vector<int64_t>(DType::kInt64, {}, {a.i()});
+      if (a.name() == "value_floats")
+        return Tensor::from_vector<float>(DType::kFloat32, {a.floats_size()}, {a.floats().begin(), a.floats().end()});
+      if (a.name() == "value_ints")
+        return Tensor::from_vector<int64_t>(DType::kInt64, {a.ints_size()}, {a.ints().begin(), a.ints().end()});
+    }
+    fail(where, ": Constant node without a supported value attribute (sparse and string values are not supported)");
+  }
+
+  void run() {
+    int64_t opset = -1;
+    for (const auto& op : model.opset_import())
+      if (is_default_domain(op.domain())) opset = op.version();
+    if (opset < 0) opset = 1;
+    if (opset < kMinOpset || opset > kMaxOpset)
+      fail(origin, ": opset ", opset, " of the default domain is not supported (octet reads opsets ", kMinOpset,
+           " to ", kMaxOpset, ")");
+    const auto& g = model.graph();
+    graph.opset = opset;
+    graph.name = g.name();
+    graph.source_path = origin;
+    for (const auto& p : model.metadata_props()) graph.metadata[p.key()] = p.value();
+
+    for (const auto& init : g.initializer())
+      add_constant_value(init.name(), tensor_from_proto(init, model_dir, cat("initializer '", init.name(), "' in ", origin)));
+    for (const auto& input : g.input()) {
+      const ir::ValueId id = value_named(input.name());
+      if (graph.value(id).is_constant()) continue;  // old exporters list initializers as inputs
+      apply_type(input);
+      graph.inputs.push_back(id);
+    }
+    for (const auto& info : g.value_info()) apply_type(info);
+    for (const auto& output : g.output()) apply_type(output);
+
+    // Every node output gets a value first, so nodes may appear in any order.
+    for (const auto& node : g.node())
+      for (const auto& out : node.output())
+        if (!out.empty()) value_named(out);
+
+    int index = 0;
+    for (const auto& np : g.node()) {
+      const std::string name = np.name().empty() ? cat(np.op_type(), "_", index) : np.name();
+      ++index;
+      const std::string where = cat(np.op_type(), " node '", name, "' in ", origin);
+      if (!is_default_domain(np.domain()))
+        fail(where, ": op domain '", np.domain(), "' is not supported (only the standard ONNX domain is)");
+      if (np.op_type() == "Constant") {
+        if (np.output_size() != 1) fail(where, ": a Constant has one output");
+        const ir::ValueId id = by_name.at(np.output(0));
+        if (graph.value(id).is_constant()) fail(where, ": output '", np.output(0), "' is also an initializer");
+        add_constant_value(np.output(0), constant_node_value(np, where));
+        continue;
+      }
+      const auto op = ir::onnx_op_from_name(np.op_type());
+      if (!op) fail(where, ": op type '", np.op_type(), "' is not supported by octet");
+      ir::Node node;
+      node.name = name;
+      node.op = *op;
+      for (const auto& in : np.input()) {
+        if (in.empty()) { node.inputs.push_back(ir::kNoValue); continue; }
+        auto it = by_name.find(in);
+        if (it == by_name.end())
+          fail(where, ": input '", in, "' is produced by no node and is neither a graph input nor an initializer");
+        node.inputs.push_back(it->second);
+      }
+      for (const auto& out : np.output()) node.outputs.push_back(out.empty() ? ir::kNoValue : by_name.at(out));
+      for (const auto& a : np.attribute()) node.attrs[a.name()] = convert_attribute(a, where);
+      // Cast to float16 computes in float32 like the rest of the model.
+      if (node.op == ir::OpKind::Cast && node.attr_int("to", 0) == onnx::TensorProto::FLOAT16)
+        node.attrs["to"] = ir::Attribute::make_int(onnx::TensorProto::FLOAT);
+      for (ir::ValueId out : node.outputs)
+        if (out != ir::kNoValue && graph.value(out).is_constant())
+          fail(where, ": output '", graph.value(out).name, "' is also an initializer");
+      graph.add_node(std::move(node));
+    }
+    for (const auto& output : g.output()) {
+      auto it = by_name.find(output.name());
+      if (it == by_name.end()) fail(origin, ": graph output '", output.name(), "' is produced by no node");
+      graph.outputs.push_back(it->second);
+    }
+    // Drop the values that only value_info mentioned.
+    ir::verify(graph);
+    graph.compact();
+  }
+};
+
+}  // namespace
+
+ir::Graph load_model_from_bytes(const std::string& bytes, const std::string& origin) {
+  onnx::ModelProto model;
+  if (bytes.empty()) fail(origin, ": file is empty");
+  if (!model.ParseFromString(bytes)) fail(origin, ": not a valid ONNX model (protobuf parse failed; truncated or another format?)");
+  if (!model.has_graph()) fail(origin, ": ONNX model has no graph");
+  const std::string dir = std::filesystem::path(origin).parent_path().string();
+  Importer importer{model, origin, dir, {}, {}};
+  importer.run();
+  return std::move(importer.graph);
+}
+
+ir::Graph load_model(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, ": cannot open for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_model_from_bytes(ss.str(), path);
+}
+
+}  // namespace octet::onnx_io

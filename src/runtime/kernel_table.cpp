@@ -1,0 +1,26 @@
+// The dispatch table: for each op, its kernels in the order they are tried (fastest first,
+// the reference last). This is the only list of kernels; adding a kernel is adding its
+// entry here.
+#include "runtime/kernel.hpp"
+#include "runtime/ref/ref_kernels.hpp"
+
+namespace octet::rt {
+namespace {
+
+std::vector<KernelEntry> build_table() {
+  std::vector<KernelEntry> table;
+  auto add = [&](std::vector<KernelEntry> entries) { table.insert(table.end(), entries.begin(), entries.end()); };
+  // oneDNN kernels first: they win wherever they accept a node.
+  // Reference kernels last.
+  add(ref::reorder_entries());
+  return table;
+}
+
+}  // namespace
+
+const std::vector<KernelEntry>& kernel_table() {
+  static const std::vector<KernelEntry> table = build_table();
+  return table;
+}
+
+}  // namespace octet::rt

@@ -1,0 +1,289 @@
+// Compiling a graph into a Plan and running it; see plan.hpp for the lifecycle.
+#include "runtime/plan.hpp"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "octet/error.hpp"
+#include "runtime/memory_planner.hpp"
+
+namespace octet::rt {
+namespace {
+
+struct Builder {
+  const ir::Graph& graph;
+  const PlanOptions& options;
+  std::vector<PlanTensor>& tensors;
+  std::vector<PlanStep>& steps;
+  std::map<std::pair<int, Layout>, int> reordered;  // (tensor, layout) -> tensor in that layout
+
+  int root(int t) const {
+    while (tensors[static_cast<size_t>(t)].alias_of >= 0) t = tensors[static_cast<size_t>(t)].alias_of;
+    return t;
+  }
+
+  int add_tensor(const std::string& name, const TensorDesc& desc) {
+    PlanTensor t;
+    t.name = name;
+    t.desc = desc;
+    tensors.push_back(t);
+    return static_cast<int>(tensors.size() - 1);
+  }
+
+  // Picks the first kernel in table order that accepts ctx; explains every refusal.
+  const KernelEntry* choose(const KernelContext& ctx) {
+    std::string reasons;
+    for (const KernelEntry* e : kernels_for(ctx.node->op)) {
+      const std::string why = e->why_not(ctx);
+      if (why.empty()) {
+        if (options.verbose)
+          std::cerr << "octet: " << ctx.describe() << " -> " << e->name << reasons << "\n";
+        return e;
+      }
+      reasons += cat("\n    skipped ", e->name, ": ", why);
+    }
+    if (kernels_for(ctx.node->op).empty())
+      fail(ctx.describe(), ": op type '", op_name(ctx.node->op), "' is not supported by octet's runtime",
+           graph.source_path.empty() ? "" : " (model '", graph.source_path, graph.source_path.empty() ? "" : "')");
+    fail(ctx.describe(), ": no kernel accepts it:", reasons);
+  }
+
+  // Returns a tensor holding `src` in `layout`, adding a Reorder step the first time.
+  int in_layout(int src, Layout layout) {
+    if (tensors[static_cast<size_t>(src)].desc.layout == layout) return src;
+    auto key = std::make_pair(src, layout);
+    if (auto it = reordered.find(key); it != reordered.end()) return it->second;
+    ir::Node node;  // a transient node: kernels must not keep pointers into the context
+    node.name = tensors[static_cast<size_t>(src)].name + "/reorder_" + layout_name(layout);
+    node.op = ir::OpKind::Reorder;
+    KernelContext ctx;
+    ctx.graph = &graph;
+    ctx.node = &node;
+    ctx.threads = options.threads;
+    ctx.inputs = {tensors[static_cast<size_t>(src)].desc};
+    ctx.constants = {nullptr};
+    TensorDesc out = ctx.inputs[0];
+    out.layout = layout;
+    ctx.outputs = {out};
+    const KernelEntry* entry = choose(ctx);
+    PlanStep step;
+    step.node_name = node.name;
+    step.op = node.op;
+    step.entry = entry;
+    step.kernel = entry->create(ctx);
+    step.srcs = {src};
+    const int dst = add_tensor(node.name, out);
+    step.dsts = {dst};
+    step.compute_dtype = out.dtype;
+    steps.push_back(std::move(step));
+    reordered[key] = dst;
+    return dst;
+  }
+};
+
+void* aligned_alloc_or_throw(size_t bytes, const char* what) {
+  if (bytes == 0) return nullptr;
+  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) fail("out of memory allocating ", bytes, " bytes for the ", what);
+  return p;
+}
+
+}  // namespace
+
+Plan::~Plan() {
+  std::free(arena_);
+  std::free(scratch_);
+}
+
+std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, const PlanOptions& options) {
+  std::unique_ptr<Plan> plan(new Plan());
+  plan->graph_ = std::move(graph_ptr);
+  plan->threads_ = options.threads;
+  const ir::Graph& graph = *plan->graph_;
+  omp_set_num_threads(options.threads);
+  Builder b{graph, options, plan->tensors_, plan->steps_, {}};
+
+  std::vector<int> value_tensor(graph.values.size(), -1);
+  auto desc_of = [&](ir::ValueId v) {
+    const ir::Value& value = graph.value(v);
+    TensorDesc d;
+    d.dtype = value.dtype;
+    d.shape = value.shape;
+    for (int64_t dim : value.shape)
+      if (dim < 0) fail("value '", value.name, "' has unknown shape ", shape_str(value.shape), " at compile time");
+    return d;
+  };
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    const ir::ValueId v = graph.inputs[i];
+    const int t = b.add_tensor(graph.value(v).name, desc_of(v));
+    plan->tensors_[static_cast<size_t>(t)].storage = PlanTensor::Storage::kInput;
+    plan->tensors_[static_cast<size_t>(t)].input_index = static_cast<int>(i);
+    value_tensor[static_cast<size_t>(v)] = t;
+    plan->input_descs_.push_back(plan->tensors_[static_cast<size_t>(t)].desc);
+  }
+  auto tensor_of = [&](ir::ValueId v) {
+    int& t = value_tensor[static_cast<size_t>(v)];
+    if (t < 0 && graph.value(v).is_constant()) {
+      const Tensor& data = *graph.value(v).data;
+      t = b.add_tensor(graph.value(v).name, TensorDesc{data.dtype, data.shape, Layout::kPlain});
+      plan->tensors_[static_cast<size_t>(t)].storage = PlanTensor::Storage::kConstant;
+      plan->tensors_[static_cast<size_t>(t)].constant = data.bytes.data();
+    }
+    if (t < 0) fail("value '", graph.value(v).name, "' is read before any node produces it");
+    return t;
+  };
+
+  for (ir::NodeId n : graph.topological_order()) {
+    const ir::Node& node = graph.nodes[static_cast<size_t>(n)];
+    KernelContext ctx;
+    ctx.graph = &graph;
+    ctx.node = &node;
+    ctx.threads = options.threads;
+    std::vector<int> srcs;
+    for (ir::ValueId in : node.inputs) {
+      if (in == ir::kNoValue) {
+        srcs.push_back(-1);
+        ctx.inputs.emplace_back();
+        ctx.constants.push_back(nullptr);
+        continue;
+      }
+      const int t = tensor_of(in);
+      srcs.push_back(t);
+      ctx.inputs.push_back(plan->tensors_[static_cast<size_t>(t)].desc);
+      ctx.constants.push_back(graph.value(in).data.get());
+    }
+    for (ir::ValueId out : node.outputs) ctx.outputs.push_back(out == ir::kNoValue ? TensorDesc{} : desc_of(out));
+
+    const KernelEntry* entry = b.choose(ctx);
+    PlanStep step;
+    step.node_name = node.name;
+    step.op = node.op;
+    step.entry = entry;
+    if (!ctx.inputs.empty()) step.compute_dtype = ctx.inputs[0].dtype;
+    if (entry->output_aliases_input0) {
+      if (srcs.empty() || srcs[0] < 0) fail(node.describe(), ": a view kernel needs input 0");
+      srcs[0] = b.in_layout(srcs[0], Layout::kPlain);
+      const int dst = b.add_tensor(graph.value(node.outputs[0]).name, ctx.outputs[0]);
+      plan->tensors_[static_cast<size_t>(dst)].alias_of = srcs[0];
+      value_tensor[static_cast<size_t>(node.outputs[0])] = dst;
+      step.srcs = {srcs[0]};
+      step.dsts = {dst};
+      plan->steps_.push_back(std::move(step));
+      continue;
+    }
+    step.kernel = entry->create(ctx);
+    for (size_t i = 0; i < srcs.size(); ++i) {
+      if (srcs[i] < 0) continue;
+      const PlanTensor& src = plan->tensors_[static_cast<size_t>(srcs[i])];
+      if (ctx.inputs[i].layout != src.desc.layout) {
+        if (src.storage == PlanTensor::Storage::kConstant)
+          fail(node.describe(), ": kernel ", entry->name, " asked for constant input ", i,
+               " in another layout; kernels pack their constants themselves");
+        srcs[i] = b.in_layout(srcs[i], ctx.inputs[i].layout);
+      }
+    }
+    step.srcs = srcs;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i] == ir::kNoValue) { step.dsts.push_back(-1); continue; }
+      const int dst = b.add_tensor(graph.value(node.outputs[i]).name, ctx.outputs[i]);
+      value_tensor[static_cast<size_t>(node.outputs[i])] = dst;
+      step.dsts.push_back(dst);
+    }
+    plan->scratch_bytes_ = std::max(plan->scratch_bytes_, step.kernel->scratch_bytes());
+    plan->steps_.push_back(std::move(step));
+  }
+
+  for (ir::ValueId v : graph.outputs) {
+    const int t = b.in_layout(tensor_of(v), Layout::kPlain);
+    plan->output_tensors_.push_back(t);
+    plan->output_descs_.push_back(plan->tensors_[static_cast<size_t>(t)].desc);
+  }
+  for (PlanStep& step : plan->steps_)
+    if (step.kernel) plan->scratch_bytes_ = std::max(plan->scratch_bytes_, step.kernel->scratch_bytes());
+
+  // Liveness of every arena tensor, counting reads through views as reads of the root.
+  const int step_count = static_cast<int>(plan->steps_.size());
+  std::vector<int> request_of(plan->tensors_.size(), -1);
+  std::vector<BufferRequest> requests;
+  for (int s = 0; s < step_count; ++s) {
+    for (int t : plan->steps_[static_cast<size_t>(s)].dsts) {
+      if (t < 0) continue;
+      const int r = b.root(t);
+      if (plan->tensors_[static_cast<size_t>(r)].storage != PlanTensor::Storage::kArena) continue;
+      if (request_of[static_cast<size_t>(r)] < 0) {
+        request_of[static_cast<size_t>(r)] = static_cast<int>(requests.size());
+        requests.push_back({plan->tensors_[static_cast<size_t>(r)].desc.bytes(), s, s});
+      }
+    }
+    for (int t : plan->steps_[static_cast<size_t>(s)].srcs) {
+      if (t < 0) continue;
+      const int r = request_of[static_cast<size_t>(b.root(t))];
+      if (r >= 0) requests[static_cast<size_t>(r)].last_step = s;
+    }
+  }
+  for (int t : plan->output_tensors_) {
+    const int r = request_of[static_cast<size_t>(b.root(t))];
+    if (r >= 0) requests[static_cast<size_t>(r)].last_step = step_count;
+  }
+  const MemoryPlan memory = plan_memory(requests);
+  for (size_t t = 0; t < plan->tensors_.size(); ++t)
+    if (request_of[t] >= 0) plan->tensors_[t].offset = memory.offsets[static_cast<size_t>(request_of[t])];
+  plan->arena_bytes_ = memory.arena_bytes;
+  plan->arena_ = aligned_alloc_or_throw(plan->arena_bytes_, "activation arena");
+  // Blocked layouts rely on zero padding channels; a zeroed arena gives every kernel that.
+  if (plan->arena_) std::memset(plan->arena_, 0, plan->arena_bytes_);
+  plan->scratch_ = aligned_alloc_or_throw(plan->scratch_bytes_, "kernel scratch");
+
+  plan->step_src_.resize(plan->steps_.size());
+  plan->step_dst_.resize(plan->steps_.size());
+  for (size_t s = 0; s < plan->steps_.size(); ++s) {
+    plan->step_src_[s].resize(plan->steps_[s].srcs.size());
+    plan->step_dst_[s].resize(plan->steps_[s].dsts.size());
+  }
+  plan->step_ms_.assign(plan->steps_.size(), 0.0);
+  return plan;
+}
+
+void* Plan::tensor_ptr(int t, const std::vector<const void*>& inputs) const {
+  while (tensors_[static_cast<size_t>(t)].alias_of >= 0) t = tensors_[static_cast<size_t>(t)].alias_of;
+  const PlanTensor& pt = tensors_[static_cast<size_t>(t)];
+  switch (pt.storage) {
+    case PlanTensor::Storage::kArena: return static_cast<char*>(arena_) + pt.offset;
+    case PlanTensor::Storage::kConstant: return const_cast<void*>(pt.constant);
+    case PlanTensor::Storage::kInput: return const_cast<void*>(inputs[static_cast<size_t>(pt.input_index)]);
+  }
+  return nullptr;
+}
+
+void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
+  if (inputs.size() != input_descs_.size())
+    fail("the model takes ", input_descs_.size(), " inputs, ", inputs.size(), " were given");
+  if (outputs.size() != output_descs_.size())
+    fail("the model has ", output_descs_.size(), " outputs, ", outputs.size(), " buffers were given");
+  if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
+  using Clock = std::chrono::steady_clock;
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    PlanStep& step = steps_[s];
+    if (!step.kernel) continue;  // a view: its output is its input's storage
+    auto& src = step_src_[s];
+    auto& dst = step_dst_[s];
+    for (size_t i = 0; i < step.srcs.size(); ++i) src[i] = step.srcs[i] < 0 ? nullptr : tensor_ptr(step.srcs[i], inputs);
+    for (size_t i = 0; i < step.dsts.size(); ++i) dst[i] = step.dsts[i] < 0 ? nullptr : tensor_ptr(step.dsts[i], inputs);
+    if (profiling_) {
+      const auto t0 = Clock::now();
+      step.kernel->execute({src.data(), dst.data(), scratch_});
+      step_ms_[s] = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    } else {
+      step.kernel->execute({src.data(), dst.data(), scratch_});
+    }
+  }
+  for (size_t i = 0; i < outputs.size(); ++i)
+    std::memcpy(outputs[i], tensor_ptr(output_tensors_[i], inputs), output_descs_[i].bytes());
+}
+
+}  // namespace octet::rt

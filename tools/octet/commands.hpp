@@ -1,0 +1,47 @@
+// The subcommand table and the small argument parser every subcommand shares.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "octet/tensor.hpp"
+
+namespace octet::cli {
+
+struct HelpRequested {};
+struct Command;
+
+// Parses "--flag value", "--flag=value" and "--switch"; positionals in order. A flag not in
+// the command's list is an error naming it.
+class Args {
+ public:
+  Args(int argc, char** argv, const Command& command);
+  bool has(const std::string& flag) const { return values_.count(flag) != 0; }
+  std::string get(const std::string& flag, const std::string& fallback = "") const;
+  std::vector<std::string> get_all(const std::string& flag) const;
+  int get_int(const std::string& flag, int fallback) const;
+  double get_double(const std::string& flag, double fallback) const;
+  const std::vector<std::string>& positionals() const { return positionals_; }
+  // The one positional the command takes (the model path), or an error naming what is missing.
+  std::string positional(size_t i, const char* what) const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> values_;
+  std::vector<std::string> positionals_;
+};
+
+struct Command {
+  const char* name;
+  const char* summary;
+  const char* help;
+  std::vector<std::string> value_flags;   // flags that take a value
+  std::vector<std::string> switch_flags;  // flags without a value
+  int (*run)(const Args& args);
+};
+
+const std::vector<Command>& command_table();
+
+// "NAME=1,3,224,224" -> {NAME, {1,3,224,224}}.
+std::pair<std::string, Shape> parse_shape_flag(const std::string& text);
+
+}  // namespace octet::cli
