@@ -61,6 +61,7 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
   if (options.optimize) {
     passes::PassOptions pass_options;
     pass_options.verbose = options.verbose;
+    pass_options.evaluate = rt::evaluate_node;
     passes::optimize(*graph, pass_options);
   }
   ir::infer_shapes(*graph, /*require_static=*/true);

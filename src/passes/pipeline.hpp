@@ -1,6 +1,7 @@
 // The FP32 optimization pipeline ("model optimizer"): the ordered list of graph passes run
 // before compiling a model, each followed by verify().
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -8,7 +9,13 @@
 
 namespace octet::passes {
 
+// Evaluates one node on constant inputs; constant folding uses it. The runtime supplies it
+// (rt::evaluate_node) so that passes need not depend on kernels.
+using NodeEvaluator = std::function<std::vector<Tensor>(const ir::Graph&, const ir::Node&,
+                                                        const std::vector<const Tensor*>&)>;
+
 struct PassOptions {
+  NodeEvaluator evaluate;    // required by fold_constants; folding is skipped when empty
   bool fuse = true;          // operator fusion (Conv+BN, Conv+activation, MatMul+Add...)
   bool verbose = false;      // print what each pass changed to stderr
 };

@@ -1,0 +1,131 @@
+// .npy reading and writing; see npy.hpp.
+#include "data/npy.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "octet/engine.hpp"
+#include "octet/error.hpp"
+
+namespace octet::data {
+namespace {
+
+struct DescrName {
+  const char* descr;
+  DType dtype;
+};
+constexpr DescrName kDescrs[] = {
+    {"<f4", DType::kFloat32}, {"<f8", DType::kFloat64}, {"<f2", DType::kFloat16}, {"|i1", DType::kInt8},
+    {"|u1", DType::kUInt8},   {"<i2", DType::kInt16},   {"<u2", DType::kUInt16},  {"<i4", DType::kInt32},
+    {"<i8", DType::kInt64},   {"|b1", DType::kBool},
+};
+
+// Value of `key` in the header dict, e.g. 'descr': '<f4' -> "'<f4'".
+std::string header_field(const std::string& header, const std::string& key, const std::string& origin) {
+  const auto k = header.find("'" + key + "'");
+  if (k == std::string::npos) fail(origin, ": .npy header has no '", key, "'");
+  auto colon = header.find(':', k);
+  if (colon == std::string::npos) fail(origin, ": malformed .npy header");
+  auto start = header.find_first_not_of(' ', colon + 1);
+  if (start == std::string::npos) fail(origin, ": malformed .npy header");
+  size_t end;
+  if (header[start] == '(') end = header.find(')', start) + 1;
+  else if (header[start] == '\'') end = header.find('\'', start + 1) + 1;
+  else end = header.find_first_of(",}", start);
+  if (end == std::string::npos || end == 0) fail(origin, ": malformed .npy header");
+  return header.substr(start, end - start);
+}
+
+}  // namespace
+
+Tensor parse_npy(const std::string& bytes, const std::string& origin) {
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail(origin, ": not a .npy file (bad magic)");
+  const int major = static_cast<uint8_t>(bytes[6]);
+  size_t header_len, header_start;
+  if (major == 1) {
+    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) fail(origin, ": truncated .npy header");
+    header_len = 0;
+    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[8 + i]);
+    header_start = 12;
+  } else {
+    fail(origin, ": unsupported .npy version ", major);
+  }
+  if (header_start + header_len > bytes.size()) fail(origin, ": truncated .npy header");
+  const std::string header = bytes.substr(header_start, header_len);
+  std::string descr = header_field(header, "descr", origin);
+  descr = descr.substr(1, descr.size() - 2);
+  DType dtype = DType::kUndefined;
+  for (const DescrName& d : kDescrs)
+    if (descr == d.descr) dtype = d.dtype;
+  // Single-byte types may be written with '<' or '|'.
+  if (dtype == DType::kUndefined && descr.size() == 3 && descr[0] == '<')
+    for (const DescrName& d : kDescrs)
+      if (d.descr[0] == '|' && descr.substr(1) == std::string(d.descr + 1)) dtype = d.dtype;
+  if (dtype == DType::kUndefined) fail(origin, ": .npy dtype '", descr, "' is not supported (little-endian numeric only)");
+  if (header_field(header, "fortran_order", origin) != "False") fail(origin, ": Fortran-order .npy arrays are not supported");
+  const std::string shape_text = header_field(header, "shape", origin);
+  Shape shape;
+  std::string inner = shape_text.substr(1, shape_text.size() - 2);
+  std::stringstream ss(inner);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    const auto b = part.find_first_not_of(' ');
+    if (b == std::string::npos) continue;
+    size_t used = 0;
+    int64_t d = -1;
+    try { d = std::stoll(part.substr(b), &used); } catch (...) { d = -1; }
+    if (d < 0) fail(origin, ": bad .npy shape ", shape_text);
+    shape.push_back(d);
+  }
+  const size_t data_start = header_start + header_len;
+  // Check the size before allocating what the header claims.
+  long double expected = dtype_size(dtype);
+  for (int64_t d : shape) expected *= static_cast<long double>(d);
+  if (expected != static_cast<long double>(bytes.size() - data_start))
+    fail(origin, ": .npy header says ", shape_str(shape), " of ", dtype_name(dtype), " (", static_cast<double>(expected),
+         " bytes) but the file holds ", bytes.size() - data_start, " bytes of data");
+  Tensor t(dtype, shape);
+  std::memcpy(t.bytes.data(), bytes.data() + data_start, t.bytes.size());
+  return t;
+}
+
+Tensor read_npy(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, ": cannot open for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_npy(ss.str(), path);
+}
+
+std::string encode_npy(const Tensor& tensor) {
+  const char* descr = nullptr;
+  for (const DescrName& d : kDescrs)
+    if (d.dtype == tensor.dtype) descr = d.descr;
+  if (!descr) fail("cannot write a ", dtype_name(tensor.dtype), " tensor as .npy");
+  std::string shape = "(";
+  for (size_t i = 0; i < tensor.shape.size(); ++i) shape += std::to_string(tensor.shape[i]) + (tensor.shape.size() == 1 ? "," : i + 1 < tensor.shape.size() ? ", " : "");
+  shape += ")";
+  std::string header = cat("{'descr': '", descr, "', 'fortran_order': False, 'shape': ", shape, ", }");
+  // Pad so that the data starts on a 64-byte boundary, ending the header with a newline.
+  const size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>((header.size() >> 8) & 0xff);
+  out += header;
+  out.append(reinterpret_cast<const char*>(tensor.bytes.data()), tensor.bytes.size());
+  return out;
+}
+
+void write_npy(const std::string& path, const Tensor& tensor) { write_file_atomically(path, encode_npy(tensor)); }
+
+}  // namespace octet::data
