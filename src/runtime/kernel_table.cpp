@@ -12,7 +12,7 @@ std::vector<KernelEntry> build_table() {
   auto add = [&](std::vector<KernelEntry> entries) { table.insert(table.end(), entries.begin(), entries.end()); };
   // oneDNN kernels first: they win wherever they accept a node.
   // Reference kernels last.
-  add(ref::reorder_entries());
+  add(ref::all_entries());
   return table;
 }
 
