@@ -4,10 +4,16 @@
 namespace octet::cli {
 
 Command inspect_command();
+Command run_command();
+Command bench_command();
+Command convert_command();
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
       inspect_command(),
+      run_command(),
+      bench_command(),
+      convert_command(),
   };
   return table;
 }
