@@ -1,0 +1,165 @@
+// octet's post-training quantization API: an FP32 model plus a few hundred calibration samples
+// in, a standard QDQ ONNX model (INT8 weights, Q/DQ pairs on activations) and a report out.
+//
+//   octet::QuantizeOptions options;              // POT-like defaults: performance preset,
+//   octet::SampleSource calib = ...;             // 300 samples, fast bias correction
+//   octet::QuantizeResult r = octet::quantize(model, calib, options);
+//   r.model.save("model_int8.onnx");
+//
+// Plain structs only: no nlohmann, oneDNN or protobuf type appears here.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "octet/engine.hpp"
+#include "octet/tensor.hpp"
+
+namespace octet {
+
+// Where calibration samples come from: sample i is the model's inputs for one example, batch 1,
+// in the model's input order. Streamed: quantize() asks for one sample at a time.
+struct SampleSource {
+  size_t count = 0;
+  std::function<std::vector<Tensor>(size_t index)> get;
+};
+
+enum class QuantPreset : uint8_t {
+  kPerformance,  // symmetric weights and activations (int8; uint8 with zero point 0 where >= 0)
+  kMixed,        // symmetric weights, asymmetric uint8 activations
+};
+
+enum class ModelType : uint8_t {
+  kAuto,         // transformer rules when the graph has attention (Softmax feeding a MatMul)
+  kCnn,
+  kTransformer,  // LayerNorm, Softmax output and residual stream stay FP32
+};
+
+enum class BiasCorrection : uint8_t { kNone, kFast, kFull };
+
+// POT's saturation_fix for CPUs without VNNI, where u8 x s8 products are summed in pairs into
+// int16. kAuto: none on a host with AVX-VNNI/AVX512-VNNI, else kDetect. kDetect: 7-bit weights
+// (levels -63..63) only in the output channels whose pair sums can exceed 32767 given the
+// calibrated per-channel activation ranges.
+enum class SaturationFix : uint8_t { kAuto, kDetect, kNo, kFirstLayer, kAll };
+
+// One bound of a range: a statistic of each sample, then an aggregator over the samples
+// (NNCF's range_estimator). Statistics: "min", "max", "abs_max", "quantile", "abs_quantile".
+// Aggregators: "min", "max", "mean", "median", "mean_no_outliers", "median_no_outliers".
+struct BoundEstimator {
+  std::string statistic;
+  std::string aggregator;
+  double outlier_prob = 1e-4;  // tail probability for the quantile statistics and *_no_outliers
+};
+
+struct RangeEstimatorOptions {
+  // "default" (the preset's: min of per-sample minima, mean of per-sample maxima or absolute
+  // maxima), "min_max" (global extremes), "mean_min_max", "quantile", "mse" (minimum expected
+  // quantization error over a histogram), "kl" (TensorRT-style entropy), or "custom" (min/max
+  // below).
+  std::string method = "default";
+  BoundEstimator min, max;  // used by "custom"
+  int histogram_bins = 2048;
+};
+
+struct WeightRangeOptions {
+  std::string method = "max";  // per output channel: "max" (absolute maximum) or "mse"
+};
+
+struct QuantizeOptions {
+  QuantPreset preset = QuantPreset::kPerformance;
+  ModelType model_type = ModelType::kAuto;
+  size_t subset_size = 300;                    // calibration samples used (first N of the source)
+  std::vector<std::string> ignored;            // node names, glob patterns ('*', '?') or op types
+  RangeEstimatorOptions activations;
+  WeightRangeOptions weights;
+  BiasCorrection bias_correction = BiasCorrection::kFast;
+  double bias_correction_threshold = 2.0;      // fast: skip a layer whose shift >= threshold * |bias|
+  size_t full_bias_correction_subset = 100;    // full: samples run through the quantized model
+  SaturationFix saturation_fix = SaturationFix::kAuto;
+  std::string stats_path;                      // reuse if it matches the model, else write it
+  std::map<std::string, Shape> input_shapes;   // fixes dynamic input dims (default: batch 1)
+  size_t report_subset_size = 32;              // samples for the per-layer SQNR; 0: skip
+  int threads = 0;                             // 0: every core
+  bool progress = false;                       // progress bar on stderr
+  bool verbose = false;
+};
+
+// One quantizable layer (Conv, ConvTranspose, MatMul, Gemm and octet's fused forms).
+struct LayerQuantReport {
+  std::string node;            // node name in the optimized graph
+  std::string op;              // op type there (FusedConv, FullyConnected, MatMul, ...)
+  bool quantized = false;
+  std::string reason;          // why not quantized; empty when quantized
+  std::string input;           // activation tensor quantized for it (first one)
+  float range_min = 0, range_max = 0;  // calibrated range of that input
+  float scale = 0;                     // its scale
+  int32_t zero_point = 0;
+  std::string activation_dtype;        // "int8" or "uint8"
+  float weight_scale_min = 0, weight_scale_max = 0;
+  int64_t weight_channels = 0;
+  int64_t narrowed_channels = 0;       // output channels given 7-bit weights (saturation fix)
+  bool bias_corrected = false;
+  float bias_shift_max = 0;            // largest |shift| applied to a bias channel
+  double sqnr_db = 0;                  // output SQNR, FP32 model vs QDQ model (NaN: not measured)
+};
+
+// One Q/DQ pair on an activation tensor.
+struct ActivationQuantReport {
+  std::string tensor;
+  float range_min = 0, range_max = 0;
+  float scale = 0;
+  int32_t zero_point = 0;
+  std::string dtype;            // "int8" / "uint8"
+  std::string estimator;        // how the range was chosen ("default", "mse", "unified: concat", ...)
+  std::vector<std::string> consumers;
+};
+
+struct QuantizeReport {
+  std::string preset;
+  std::string model_type;       // as applied ("cnn" / "transformer")
+  std::string saturation_fix;   // as applied, with the reason
+  size_t calibration_samples = 0;
+  bool statistics_reused = false;
+  std::vector<LayerQuantReport> layers;
+  std::vector<ActivationQuantReport> activations;
+  std::vector<std::string> warnings;  // e.g. ignored-scope entries that matched nothing
+  std::vector<std::pair<std::string, double>> stage_seconds;  // in the order they ran
+  // Filled by the caller when it evaluates (the CLI with --labels); NaN when not measured.
+  std::string metric_name;
+  double fp32_metric = -1, int8_metric = -1;
+  int64_t fp32_file_bytes = -1, int8_file_bytes = -1;
+  double fp32_latency_ms = -1, int8_latency_ms = -1;
+};
+
+struct QuantizeResult {
+  Model model;           // the QDQ model (octet's optimized graph plus Q/DQ; save() lowers it)
+  QuantizeReport report;
+};
+
+QuantizeResult quantize(const Model& model, const SampleSource& samples, const QuantizeOptions& options = {});
+
+// Reads a JSON configuration file (POT style: model, data, algorithms with params) into
+// options and the data settings the CLI needs. Unknown keys and wrong types are errors naming
+// the key.
+struct QuantizeConfig {
+  QuantizeOptions options;
+  std::string model;                   // "model" path, if given
+  std::string output;                  // "output" path, if given
+  std::map<std::string, std::string> data;  // "data" settings, as strings (source, labels, ...)
+};
+QuantizeConfig read_quantize_config(const std::string& path);
+QuantizeConfig parse_quantize_config(const std::string& json_text, const std::string& origin);
+
+// The report as JSON text, and as a short table for a terminal.
+std::string report_to_json(const QuantizeReport& report);
+std::string report_table(const QuantizeReport& report);
+
+const char* preset_name(QuantPreset preset);
+const char* bias_correction_name(BiasCorrection mode);
+const char* saturation_fix_name(SaturationFix fix);
+
+}  // namespace octet

@@ -1,0 +1,185 @@
+// DefaultQuantization, the pipeline behind octet::quantize():
+//
+//   optimized FP32 graph -> select quantizers -> declare statistics -> one calibration pass
+//   (or the --stats file) -> ranges -> unify scales -> activation scales -> INT8 weights
+//   (+ saturation fix) -> bias correction -> QDQ graph -> per-layer SQNR report
+//
+// Each step is a function in transforms/ or algorithms/; this file only sequences them and
+// times them for the report.
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include "ir/shape_inference.hpp"
+#include "octet/error.hpp"
+#include "octet/quantize.hpp"
+#include "passes/pipeline.hpp"
+#include "quant/algorithms/full_bias_correction.hpp"
+#include "quant/algorithms/layer_error.hpp"
+#include "quant/algorithms/quant_setup.hpp"
+#include "quant/algorithms/weight_quantization.hpp"
+#include "quant/report_builder.hpp"
+#include "quant/statistics/collector.hpp"
+#include "quant/statistics/stats_file.hpp"
+#include "quant/transforms/bias_correction.hpp"
+#include "quant/transforms/insert_qdq.hpp"
+#include "quant/transforms/unify_scales.hpp"
+#include "runtime/kernel.hpp"
+
+namespace octet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class StageTimer {
+ public:
+  StageTimer(QuantizeReport& report, bool verbose) : report_(report), verbose_(verbose) {}
+  void done(const std::string& stage) {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - start_).count();
+    report_.stage_seconds.emplace_back(stage, s);
+    if (verbose_) std::cerr << "octet quantize: " << stage << " " << s << " s\n";
+    start_ = now;
+  }
+
+ private:
+  QuantizeReport& report_;
+  bool verbose_;
+  Clock::time_point start_ = Clock::now();
+};
+
+// The graph quantization works on: static shapes (batch 1 unless given), BatchNorm folded,
+// activations fused, constants folded.
+ir::Graph prepare_graph(const ir::Graph& source, const QuantizeOptions& options) {
+  ir::Graph g = source;
+  ir::set_input_shapes(g, options.input_shapes, 1);
+  ir::infer_shapes(g, /*require_static=*/false);
+  passes::PassOptions pass_options;
+  pass_options.evaluate = rt::evaluate_node;
+  pass_options.verbose = options.verbose;
+  passes::optimize(g, pass_options);
+  ir::infer_shapes(g, /*require_static=*/true);
+  return g;
+}
+
+uint64_t data_fingerprint(const SampleSource& samples, size_t count) {
+  uint64_t h = quant::bytes_fingerprint(&count, sizeof(count));
+  for (size_t i : {size_t{0}, count - 1})
+    for (const Tensor& t : samples.get(i)) h = quant::bytes_fingerprint(t.bytes.data(), t.bytes.size(), h);
+  return h;
+}
+
+Tensor tensor_of(const Shape& shape, const std::vector<float>& values) {
+  Tensor t(DType::kFloat32, shape);
+  std::copy(values.begin(), values.end(), t.data<float>());
+  return t;
+}
+
+}  // namespace
+
+QuantizeResult quantize(const Model& model, const SampleSource& samples, const QuantizeOptions& options) {
+  using namespace quant;
+  QuantizeReport report;
+  StageTimer timer(report, options.verbose);
+  const size_t count = std::min(options.subset_size, samples.count);
+  if (count == 0) fail("quantization needs calibration samples; the data has none");
+  if (!samples.get) fail("quantization: the sample source has no reader");
+  report.calibration_samples = count;
+  report.preset = preset_name(options.preset);
+
+  const ir::Graph g = prepare_graph(model.graph(), options);
+  timer.done("optimize FP32 graph");
+
+  QuantSetup setup = select_quantizers(g, options);
+  report.model_type = setup.transformer ? "transformer" : "cnn";
+  report.warnings = setup.warnings;
+  const bool symmetric = options.preset == QuantPreset::kPerformance;
+  const RangeEstimatorOptions estimator = resolve_estimator(options.activations, symmetric, "activations range estimator");
+
+  // Every statistic any step needs, declared up front: one calibration pass collects them all.
+  StatisticsRequest request;
+  const StatNeeds range_needs = estimator_needs(estimator);
+  for (const ActivationQuantizer& a : setup.activations) {
+    if (a.uses.empty()) continue;
+    StatNeeds needs = range_needs;
+    needs.channel_axis = a.channel_axis;  // per-channel ranges for the saturation check
+    request.add(g.value(a.value).name, needs);
+  }
+  if (options.bias_correction != BiasCorrection::kNone)
+    for (const LayerQuantizer& layer : setup.layers)
+      if (can_correct_bias(g, layer)) {
+        StatNeeds needs;
+        needs.mean_map = true;
+        request.add(g.value(g.nodes[static_cast<size_t>(layer.node)].input(0)).name, needs);
+      }
+  timer.done("select quantizers");
+
+  StatsMap stats;
+  const StatsFileKey key{graph_fingerprint(g), data_fingerprint(samples, count)};
+  std::string why_not_reused;
+  if (!options.stats_path.empty() && read_stats_file(options.stats_path, key, request, stats, why_not_reused)) {
+    report.statistics_reused = true;
+  } else {
+    if (options.verbose && !options.stats_path.empty())
+      std::cerr << "octet quantize: collecting statistics (" << why_not_reused << ")\n";
+    CollectOptions collect;
+    collect.count = count;
+    collect.threads = options.threads;
+    collect.progress = options.progress;
+    stats = collect_statistics(g, request, samples, collect);
+    if (!options.stats_path.empty()) write_stats_file(options.stats_path, key, stats);
+  }
+  timer.done(report.statistics_reused ? "statistics (reused)" : "statistics");
+
+  for (ActivationQuantizer& a : setup.activations) {
+    if (a.uses.empty()) continue;
+    a.range = estimate_range(stats.at(g.value(a.value).name), estimator, symmetric);
+    a.estimator = estimator.method;
+  }
+  unify_scales(setup);
+  for (ActivationQuantizer& a : setup.activations)
+    if (!a.uses.empty()) a.params = activation_qparams(a.range, options.preset);
+  timer.done("ranges");
+
+  const SaturationFix fix = resolve_saturation_fix(options.saturation_fix, host_has_vnni(), report.saturation_fix);
+  quantize_layer_weights(g, setup, stats, fix, options.weights.method);
+  timer.done("weights");
+
+  if (options.bias_correction == BiasCorrection::kFast) {
+    for (LayerQuantizer& layer : setup.layers) {
+      if (!can_correct_bias(g, layer)) continue;
+      const ActivationQuantizer& x = setup.activations[static_cast<size_t>(layer.activations.at(0))];
+      const TensorStats& st = stats.at(g.value(x.value).name);
+      const Tensor mean_fp32 = tensor_of(st.shape, st.mean_map());
+      // The quantized layer sees its input through its Q/DQ pair.
+      Tensor mean_q = mean_fp32;
+      for (int64_t i = 0; i < mean_q.numel(); ++i) mean_q.data<float>()[i] = fake_quantize(mean_q.data<float>()[i], x.params);
+      apply_bias_shift(g, layer, bias_shift(g, layer, mean_fp32, mean_q), options.bias_correction_threshold);
+    }
+  } else if (options.bias_correction == BiasCorrection::kFull) {
+    full_bias_correction(g, setup, stats, samples, std::min(count, options.full_bias_correction_subset),
+                         options.bias_correction_threshold, options.threads, options.progress);
+  }
+  timer.done("bias correction");
+
+  ir::Graph qdq = insert_qdq(g, setup);
+  timer.done("insert QDQ");
+
+  fill_report(report, g, setup);
+  if (options.report_subset_size > 0) {
+    ir::Graph reference = qdq;
+    fold_constant_dequantize(reference);
+    std::vector<std::string> outputs;
+    for (const LayerQuantizer& layer : setup.layers)
+      if (layer.quantized) outputs.push_back(g.value(g.nodes[static_cast<size_t>(layer.node)].outputs.at(0)).name);
+    const auto sqnr = layer_sqnr(g, reference, outputs, samples, std::min(count, options.report_subset_size), options.threads);
+    for (size_t i = 0, k = 0; i < setup.layers.size(); ++i)
+      if (setup.layers[i].quantized) report.layers[i].sqnr_db = sqnr.at(outputs[k++]);
+    timer.done("per-layer error");
+  }
+
+  restore_dynamic_dims(qdq, model.graph());
+  return {Model(std::make_shared<ir::Graph>(std::move(qdq))), std::move(report)};
+}
+
+}  // namespace octet

@@ -1,0 +1,269 @@
+// The quantization config file, in the spirit of POT's: the model, the data, and a list of
+// algorithms with their parameters. Strict: an unknown key or a value of the wrong type is an
+// error naming the key's full path ("algorithms[0].params.preset"). Example:
+//
+//   {"model": "m.onnx", "output": "m_int8.onnx",
+//    "data": {"source": "fashion-mnist:train", "labels": "fashion-mnist:train"},
+//    "algorithms": [{"name": "DefaultQuantization",
+//                    "params": {"preset": "mixed", "stat_subset_size": 300,
+//                               "ignored": {"scope": ["head*"], "operations": [{"type": "MatMul"}]},
+//                               "activations": {"range_estimator": {"preset": "quantile"}},
+//                               "bias_correction": "full", "saturation_fix": "detect"}}]}
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "octet/error.hpp"
+#include "octet/quantize.hpp"
+
+namespace octet {
+namespace {
+
+using json = nlohmann::json;
+
+// Walks one JSON object, checking each key's type and that no unknown key is left.
+class Object {
+ public:
+  Object(const json& j, std::string path, const std::string& origin) : j_(j), path_(std::move(path)), origin_(origin) {
+    if (!j.is_object()) fail(origin_, ": '", path_.empty() ? "(top level)" : path_, "' must be an object");
+  }
+  ~Object() noexcept(false) {
+    if (std::uncaught_exceptions() > 0) return;
+    for (const auto& [key, value] : j_.items())
+      if (!seen_.count(key)) fail(origin_, ": unknown key '", where(key), "'");
+  }
+  bool has(const std::string& key) {
+    seen_.insert(key);
+    return j_.contains(key);
+  }
+  std::string where(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const json& at(const std::string& key) { seen_.insert(key); return j_.at(key); }
+
+  void string(const std::string& key, std::string& out) {
+    if (!has(key)) return;
+    if (!at(key).is_string()) type_error(key, "a string");
+    out = at(key).get<std::string>();
+  }
+  template <class T>
+  void integer(const std::string& key, T& out, int64_t lo, int64_t hi) {
+    if (!has(key)) return;
+    const json& v = at(key);
+    if (!v.is_number_integer()) type_error(key, "an integer");
+    const int64_t x = v.get<int64_t>();
+    if (x < lo || x > hi) fail(origin_, ": '", where(key), "' is ", x, "; it must be in [", lo, ", ", hi, "]");
+    out = static_cast<T>(x);
+  }
+  void number(const std::string& key, double& out) {
+    if (!has(key)) return;
+    if (!at(key).is_number()) type_error(key, "a number");
+    out = at(key).get<double>();
+  }
+  void boolean(const std::string& key, bool& out) {
+    if (!has(key)) return;
+    if (!at(key).is_boolean()) type_error(key, "true or false");
+    out = at(key).get<bool>();
+  }
+  template <class E>
+  void choice(const std::string& key, E& out, const std::vector<std::pair<std::string, E>>& options) {
+    if (!has(key)) return;
+    if (!at(key).is_string()) type_error(key, "a string");
+    const std::string s = at(key).get<std::string>();
+    std::string names;
+    for (const auto& [name, value] : options) {
+      if (name == s) { out = value; return; }
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    fail(origin_, ": '", where(key), "' is '", s, "'; it must be one of: ", names);
+  }
+  void strings(const std::string& key, std::vector<std::string>& out) {
+    if (!has(key)) return;
+    const json& v = at(key);
+    if (!v.is_array()) type_error(key, "a list of strings");
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) fail(origin_, ": '", where(key), "[", i, "]' must be a string");
+      out.push_back(v[i].get<std::string>());
+    }
+  }
+  [[noreturn]] void type_error(const std::string& key, const char* want) {
+    fail(origin_, ": '", where(key), "' must be ", want, ", not ", at(key).type_name());
+  }
+  const std::string& origin() const { return origin_; }
+
+ private:
+  const json& j_;
+  std::string path_;
+  const std::string& origin_;
+  std::set<std::string> seen_;
+};
+
+void read_bound(Object& parent, const std::string& key, BoundEstimator& b) {
+  if (!parent.has(key)) return;
+  Object o(parent.at(key), parent.where(key), parent.origin());
+  o.string("type", b.statistic);
+  o.string("aggregator", b.aggregator);
+  o.number("outlier_prob", b.outlier_prob);
+}
+
+void read_range_estimator(Object& parent, RangeEstimatorOptions& r) {
+  if (!parent.has("range_estimator")) return;
+  Object o(parent.at("range_estimator"), parent.where("range_estimator"), parent.origin());
+  o.string("preset", r.method);
+  o.integer("histogram_bins", r.histogram_bins, 64, 1 << 20);
+  const bool bounds = o.has("min") || o.has("max");
+  if (bounds) {
+    if (r.method != "default" && r.method != "custom")
+      fail(parent.origin(), ": '", o.where("min"), "'/'max' need preset \"custom\" (or none), not '", r.method, "'");
+    r.method = "custom";
+    r.min = {"min", "min", 1e-4};
+    r.max = {"max", "mean", 1e-4};
+    read_bound(o, "min", r.min);
+    read_bound(o, "max", r.max);
+  }
+}
+
+void read_ignored(Object& params, std::vector<std::string>& out) {
+  if (!params.has("ignored")) return;
+  const json& v = params.at("ignored");
+  if (v.is_array()) {
+    params.strings("ignored", out);
+    return;
+  }
+  Object o(v, params.where("ignored"), params.origin());
+  o.strings("scope", out);
+  if (o.has("operations")) {
+    const json& ops = o.at("operations");
+    if (!ops.is_array()) o.type_error("operations", "a list of {\"type\": OP}");
+    for (size_t i = 0; i < ops.size(); ++i) {
+      Object op(ops[i], cat(o.where("operations"), "[", i, "]"), params.origin());
+      std::string type;
+      op.string("type", type);
+      if (type.empty()) fail(params.origin(), ": '", op.where("type"), "' is required");
+      out.push_back(type);
+    }
+  }
+}
+
+void read_default_quantization(Object& params, QuantizeOptions& q) {
+  params.choice("preset", q.preset, {{"performance", QuantPreset::kPerformance}, {"mixed", QuantPreset::kMixed}});
+  params.choice("model_type", q.model_type,
+                {{"auto", ModelType::kAuto}, {"cnn", ModelType::kCnn}, {"transformer", ModelType::kTransformer}});
+  params.integer("stat_subset_size", q.subset_size, 1, 1 << 30);
+  read_ignored(params, q.ignored);
+  if (params.has("activations")) {
+    Object a(params.at("activations"), params.where("activations"), params.origin());
+    read_range_estimator(a, q.activations);
+  }
+  if (params.has("weights")) {
+    Object w(params.at("weights"), params.where("weights"), params.origin());
+    if (w.has("range_estimator")) {
+      Object r(w.at("range_estimator"), w.where("range_estimator"), params.origin());
+      r.choice("preset", q.weights.method, {{"max", std::string("max")}, {"mse", std::string("mse")}});
+    }
+  }
+  if (params.has("use_fast_bias")) {  // POT's switch between fast and full correction
+    bool fast = true;
+    params.boolean("use_fast_bias", fast);
+    q.bias_correction = fast ? BiasCorrection::kFast : BiasCorrection::kFull;
+  }
+  params.choice("bias_correction", q.bias_correction,
+                {{"fast", BiasCorrection::kFast}, {"full", BiasCorrection::kFull}, {"none", BiasCorrection::kNone}});
+  params.number("bias_correction_threshold", q.bias_correction_threshold);
+  params.integer("full_bias_correction_subset", q.full_bias_correction_subset, 1, 1 << 30);
+  params.choice("saturation_fix", q.saturation_fix,
+                {{"auto", SaturationFix::kAuto}, {"detect", SaturationFix::kDetect}, {"no", SaturationFix::kNo},
+                 {"first_layer", SaturationFix::kFirstLayer}, {"all", SaturationFix::kAll}});
+  params.integer("report_subset_size", q.report_subset_size, 0, 1 << 30);
+}
+
+void read_algorithms(Object& parent, QuantizeConfig& config) {
+  if (!parent.has("algorithms")) return;
+  const json& list = parent.at("algorithms");
+  if (!list.is_array()) parent.type_error("algorithms", "a list of {\"name\": ..., \"params\": {...}}");
+  for (size_t i = 0; i < list.size(); ++i) {
+    Object algo(list[i], cat(parent.where("algorithms"), "[", i, "]"), parent.origin());
+    std::string name;
+    algo.string("name", name);
+    if (name != "DefaultQuantization")
+      fail(parent.origin(), ": '", algo.where("name"), "' is '", name,
+           "'; octet knows \"DefaultQuantization\" (AccuracyAwareQuantization is not implemented yet)");
+    if (algo.has("params")) {
+      Object params(algo.at("params"), algo.where("params"), parent.origin());
+      read_default_quantization(params, config.options);
+    }
+  }
+}
+
+void read_data(Object& top, QuantizeConfig& config) {
+  if (!top.has("data")) return;
+  const json& d = top.at("data");
+  if (!d.is_object()) top.type_error("data", "an object");
+  // The data settings are the CLI's --data flags; it checks their names and values.
+  for (const auto& [key, value] : d.items()) {
+    if (value.is_string()) config.data[key] = value.get<std::string>();
+    else if (value.is_number() || value.is_boolean() || value.is_object() || value.is_array()) config.data[key] = value.dump();
+    else fail(top.origin(), ": 'data.", key, "' must be a string, number, list or object");
+  }
+}
+
+}  // namespace
+
+QuantizeConfig parse_quantize_config(const std::string& text, const std::string& origin) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail(origin, ": not valid JSON: ", e.what());
+  }
+  QuantizeConfig config;
+  Object top(j, "", origin);
+  if (top.has("model")) {
+    if (top.at("model").is_string()) {
+      config.model = top.at("model").get<std::string>();
+    } else {
+      Object m(top.at("model"), "model", origin);
+      std::string name;
+      m.string("model_name", name);
+      m.string("model", config.model);
+    }
+  }
+  top.string("output", config.output);
+  top.string("stats", config.options.stats_path);
+  read_data(top, config);
+  if (top.has("input_shapes")) {
+    const json& s = top.at("input_shapes");
+    if (!s.is_object()) top.type_error("input_shapes", "an object of name: [dims]");
+    for (const auto& [name, dims] : s.items()) {
+      Shape shape;
+      if (!dims.is_array()) fail(origin, ": 'input_shapes.", name, "' must be a list of positive integers");
+      for (const json& d : dims) {
+        if (!d.is_number_integer() || d.get<int64_t>() <= 0)
+          fail(origin, ": 'input_shapes.", name, "' must be a list of positive integers");
+        shape.push_back(d.get<int64_t>());
+      }
+      config.options.input_shapes[name] = shape;
+    }
+  }
+  read_algorithms(top, config);
+  if (top.has("compression")) {  // POT's nesting: {"compression": {"algorithms": [...]}}
+    Object c(top.at("compression"), "compression", origin);
+    std::string device;
+    c.string("target_device", device);
+    if (!device.empty() && device != "CPU" && device != "ANY")
+      fail(origin, ": 'compression.target_device' is '", device, "'; octet targets \"CPU\"");
+    read_algorithms(c, config);
+  }
+  return config;
+}
+
+QuantizeConfig read_quantize_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, ": cannot read the config file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_quantize_config(ss.str(), path);
+}
+
+}  // namespace octet

@@ -1,0 +1,157 @@
+// The quantization report as JSON (--report FILE.json) and as a short table for stdout.
+// SQNR that is infinite (identical outputs) or unmeasured (NaN) is written as null.
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "octet/quantize.hpp"
+
+namespace octet {
+namespace {
+
+nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+nlohmann::json measured(double x) { return x >= 0 ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+const char* preset_name(QuantPreset preset) { return preset == QuantPreset::kPerformance ? "performance" : "mixed"; }
+
+const char* bias_correction_name(BiasCorrection mode) {
+  switch (mode) {
+    case BiasCorrection::kNone: return "none";
+    case BiasCorrection::kFast: return "fast";
+    case BiasCorrection::kFull: return "full";
+  }
+  return "?";
+}
+
+const char* saturation_fix_name(SaturationFix fix) {
+  switch (fix) {
+    case SaturationFix::kAuto: return "auto";
+    case SaturationFix::kDetect: return "detect";
+    case SaturationFix::kNo: return "no";
+    case SaturationFix::kFirstLayer: return "first_layer";
+    case SaturationFix::kAll: return "all";
+  }
+  return "?";
+}
+
+std::string report_to_json(const QuantizeReport& r) {
+  nlohmann::ordered_json j;
+  j["preset"] = r.preset;
+  j["model_type"] = r.model_type;
+  j["saturation_fix"] = r.saturation_fix;
+  j["calibration_samples"] = r.calibration_samples;
+  j["statistics_reused"] = r.statistics_reused;
+  nlohmann::ordered_json model;
+  model["metric"] = r.metric_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.metric_name);
+  model["fp32_metric"] = measured(r.fp32_metric);
+  model["int8_metric"] = measured(r.int8_metric);
+  model["fp32_file_bytes"] = measured(static_cast<double>(r.fp32_file_bytes));
+  model["int8_file_bytes"] = measured(static_cast<double>(r.int8_file_bytes));
+  model["size_ratio"] = r.fp32_file_bytes > 0 && r.int8_file_bytes > 0
+                            ? nlohmann::json(static_cast<double>(r.int8_file_bytes) / static_cast<double>(r.fp32_file_bytes))
+                            : nlohmann::json(nullptr);
+  model["fp32_latency_ms"] = measured(r.fp32_latency_ms);
+  model["int8_latency_ms"] = measured(r.int8_latency_ms);
+  j["model"] = model;
+  nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+  for (const auto& [stage, seconds] : r.stage_seconds) stages[stage] = seconds;
+  j["stage_seconds"] = stages;
+  j["warnings"] = r.warnings;
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const LayerQuantReport& l : r.layers) {
+    nlohmann::ordered_json e;
+    e["node"] = l.node;
+    e["op"] = l.op;
+    e["quantized"] = l.quantized;
+    if (!l.quantized) {
+      e["reason"] = l.reason;
+    } else {
+      e["input"] = l.input;
+      e["range"] = {l.range_min, l.range_max};
+      e["scale"] = l.scale;
+      e["zero_point"] = l.zero_point;
+      e["activation_dtype"] = l.activation_dtype;
+      if (l.weight_channels > 0) {
+        e["weight_channels"] = l.weight_channels;
+        e["weight_scale_range"] = {l.weight_scale_min, l.weight_scale_max};
+        e["narrowed_channels"] = l.narrowed_channels;
+      }
+      e["bias_corrected"] = l.bias_corrected;
+      e["bias_shift_max"] = l.bias_shift_max;
+      e["sqnr_db"] = number_or_null(l.sqnr_db);
+    }
+    layers.push_back(e);
+  }
+  j["layers"] = layers;
+  nlohmann::ordered_json acts = nlohmann::ordered_json::array();
+  for (const ActivationQuantReport& a : r.activations) {
+    nlohmann::ordered_json e;
+    e["tensor"] = a.tensor;
+    e["range"] = {a.range_min, a.range_max};
+    e["scale"] = a.scale;
+    e["zero_point"] = a.zero_point;
+    e["dtype"] = a.dtype;
+    e["estimator"] = a.estimator;
+    e["consumers"] = a.consumers;
+    acts.push_back(e);
+  }
+  j["activations"] = acts;
+  return j.dump(2) + "\n";
+}
+
+std::string report_table(const QuantizeReport& r) {
+  std::ostringstream os;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-32s %-15s %-6s %20s %10s %8s %s\n", "layer", "op", "int8", "input range",
+                "scale", "SQNR dB", "note");
+  os << line;
+  int quantized = 0;
+  for (const LayerQuantReport& l : r.layers) {
+    std::string name = l.node.size() > 32 ? "..." + l.node.substr(l.node.size() - 29) : l.node;
+    if (l.quantized) {
+      ++quantized;
+      char range[64], sqnr[32];
+      std::snprintf(range, sizeof range, "[%.3g, %.3g]", l.range_min, l.range_max);
+      if (std::isnan(l.sqnr_db)) std::snprintf(sqnr, sizeof sqnr, "-");
+      else if (std::isinf(l.sqnr_db)) std::snprintf(sqnr, sizeof sqnr, "inf");
+      else std::snprintf(sqnr, sizeof sqnr, "%.1f", l.sqnr_db);
+      std::string note = l.narrowed_channels > 0 ? std::to_string(l.narrowed_channels) + " ch 7-bit" : "";
+      if (l.bias_corrected) note += std::string(note.empty() ? "" : ", ") + "bias corrected";
+      std::snprintf(line, sizeof line, "%-32s %-15s %-6s %20s %10.3g %8s %s\n", name.c_str(), l.op.c_str(),
+                    l.activation_dtype.c_str(), range, l.scale, sqnr, note.c_str());
+    } else {
+      std::snprintf(line, sizeof line, "%-32s %-15s %-6s %20s %10s %8s %s\n", name.c_str(), l.op.c_str(), "fp32", "",
+                    "", "", l.reason.c_str());
+    }
+    os << line;
+  }
+  os << quantized << " of " << r.layers.size() << " layers in INT8; preset " << r.preset << ", " << r.model_type
+     << ", saturation fix " << r.saturation_fix << "\n";
+  if (r.fp32_metric >= 0 && r.int8_metric >= 0) {
+    std::snprintf(line, sizeof line, "%s: FP32 %.4f, INT8 %.4f (%+.4f)\n",
+                  r.metric_name.empty() ? "metric" : r.metric_name.c_str(), r.fp32_metric, r.int8_metric,
+                  r.int8_metric - r.fp32_metric);
+    os << line;
+  }
+  if (r.fp32_file_bytes > 0 && r.int8_file_bytes > 0) {
+    std::snprintf(line, sizeof line, "file size: FP32 %.2f MB, INT8 %.2f MB (%.3fx)\n", r.fp32_file_bytes / 1e6,
+                  r.int8_file_bytes / 1e6, static_cast<double>(r.int8_file_bytes) / static_cast<double>(r.fp32_file_bytes));
+    os << line;
+  }
+  double total = 0;
+  for (const auto& [stage, s] : r.stage_seconds) total += s;
+  std::snprintf(line, sizeof line, "time: %.1f s", total);
+  os << line;
+  for (const auto& [stage, s] : r.stage_seconds) {
+    std::snprintf(line, sizeof line, "%s %s %.1f s", stage == r.stage_seconds.front().first ? " (" : ",", stage.c_str(), s);
+    os << line;
+  }
+  os << (r.stage_seconds.empty() ? "\n" : ")\n");
+  for (const std::string& w : r.warnings) os << "warning: " << w << "\n";
+  return os.str();
+}
+
+}  // namespace octet
