@@ -20,7 +20,9 @@ void clip(const void* src, void* dst, int64_t n, T lo, T hi) {
 
 class ClipKernel final : public Kernel {
  public:
-  explicit ClipKernel(const KernelContext& ctx) : dtype_(ctx.inputs[0].dtype), n_(ctx.inputs[0].numel()) {
+  explicit ClipKernel(const KernelContext& ctx)
+      : dtype_(ctx.inputs[0].dtype), n_(ctx.inputs[0].numel()), has_lo_(input_present(ctx, 1)),
+        has_hi_(input_present(ctx, 2)) {
     if (ctx.graph->opset < 11) {
       attr_bounds_ = true;
       lo_ = ctx.node->attr_float("min", -std::numeric_limits<float>::max());
@@ -36,8 +38,8 @@ class ClipKernel final : public Kernel {
         hi = static_cast<T>(hi_);
       } else {
         // Bounds are one-element tensors of the input's dtype, read per run (they may be inputs).
-        if (args.src[1]) lo = static_cast<const T*>(args.src[1])[0];
-        if (args.src[2]) hi = static_cast<const T*>(args.src[2])[0];
+        if (has_lo_) lo = static_cast<const T*>(args.src[1])[0];
+        if (has_hi_) hi = static_cast<const T*>(args.src[2])[0];
       }
       clip<T>(args.src[0], args.dst[0], n_, lo, hi);
     });
@@ -46,6 +48,7 @@ class ClipKernel final : public Kernel {
  private:
   DType dtype_;
   int64_t n_;
+  bool has_lo_, has_hi_;
   bool attr_bounds_ = false;
   double lo_ = 0, hi_ = 0;
 };

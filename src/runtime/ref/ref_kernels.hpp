@@ -15,6 +15,23 @@ std::vector<KernelEntry> clip_entries();
 std::vector<KernelEntry> where_entries();
 std::vector<KernelEntry> softmax_entries();
 std::vector<KernelEntry> view_entries();
+std::vector<KernelEntry> reduce_entries();
+std::vector<KernelEntry> argminmax_entries();
+std::vector<KernelEntry> cast_entries();
+std::vector<KernelEntry> transpose_entries();
+std::vector<KernelEntry> concat_entries();
+std::vector<KernelEntry> split_entries();
+std::vector<KernelEntry> slice_entries();
+std::vector<KernelEntry> gather_entries();
+std::vector<KernelEntry> pad_entries();
+std::vector<KernelEntry> tile_entries();
+std::vector<KernelEntry> expand_entries();
+std::vector<KernelEntry> depth_space_entries();
+std::vector<KernelEntry> shape_entries();
+std::vector<KernelEntry> generator_entries();
+std::vector<KernelEntry> trilu_entries();
+std::vector<KernelEntry> cumsum_entries();
+std::vector<KernelEntry> topk_entries();
 
 // Every reference entry above, in one list, for the kernel table.
 std::vector<KernelEntry> all_entries();

@@ -140,3 +140,29 @@ void parallel_range(int64_t n, Body body) {
 }
 
 }  // namespace octet::rt::ref
+
+namespace octet::rt::ref {
+
+// y (contiguous, dims out[0..rank)) = x[base + sum_d i_d * in_strides[d]]; strides may be
+// negative or zero. Rows of the last dim are copied with memcpy when its stride is 1.
+template <class T>
+void strided_copy(const T* x, T* y, int rank, const int64_t* out, const int64_t* in_strides, int64_t base) {
+  if (rank == 0) { y[0] = x[base]; return; }
+  const int64_t inner = out[rank - 1], s = in_strides[rank - 1];
+  int64_t rows = 1;
+  for (int d = 0; d < rank - 1; ++d) rows *= out[d];
+  if (inner == 0) return;
+#pragma omp parallel for schedule(static) if (rows * inner >= kParallelMin && rows > 1)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t off = base, rem = r;
+    for (int d = rank - 2; d >= 0; --d) {
+      off += (rem % out[d]) * in_strides[d];
+      rem /= out[d];
+    }
+    T* yr = y + r * inner;
+    if (s == 1) std::memcpy(yr, x + off, static_cast<size_t>(inner) * sizeof(T));
+    else for (int64_t i = 0; i < inner; ++i) yr[i] = x[off + i * s];
+  }
+}
+
+}  // namespace octet::rt::ref

@@ -40,15 +40,17 @@ std::unique_ptr<Kernel> create_view(KernelContext&) {
 // Dropout with its mask: inference (or ratio 0) copies X and sets the mask all true.
 class DropoutKernel final : public Kernel {
  public:
-  explicit DropoutKernel(const KernelContext& ctx) : bytes_(ctx.inputs[0].bytes()), n_(ctx.inputs[0].numel()) {}
+  explicit DropoutKernel(const KernelContext& ctx)
+      : bytes_(ctx.inputs[0].bytes()), n_(ctx.inputs[0].numel()), has_mask_(ctx.outputs.size() > 1) {}
   void execute(const ExecArgs& args) override {
     std::memcpy(args.dst[0], args.src[0], bytes_);
-    if (args.dst[1]) std::memset(args.dst[1], 1, static_cast<size_t>(n_));
+    if (has_mask_ && args.dst[1]) std::memset(args.dst[1], 1, static_cast<size_t>(n_));
   }
 
  private:
   size_t bytes_;
   int64_t n_;
+  bool has_mask_;
 };
 
 std::string why_not_dropout(const KernelContext& ctx) {
