@@ -35,11 +35,12 @@ std::vector<bool> reduced_axes(const KernelContext& ctx, const std::vector<int64
 
 bool axes_from_input(const KernelContext& ctx) { return ctx.node->op == OpKind::ReduceSum && ctx.graph->opset >= 13; }
 
-// Axes as given, or nullopt-like flag when they are a runtime input (not supported).
-bool get_axes(const KernelContext& ctx, std::vector<int64_t>* axes, std::string* why) {
+// Axes as given; false (with *runtime set) when they are a runtime input read per run.
+bool get_axes(const KernelContext& ctx, std::vector<int64_t>* axes, bool* runtime) {
+  *runtime = false;
   if (axes_from_input(ctx)) {
     if (!input_present(ctx, 1)) return true;
-    if (!ctx.constants[1]) { *why = "axes are not a constant"; return false; }
+    if (!ctx.constants[1]) { *runtime = true; return false; }
     *axes = tensor_ints(*ctx.constants[1]);
     return true;
   }
@@ -81,9 +82,51 @@ struct Reducer {
 
 class ReduceKernel final : public Kernel {
  public:
-  ReduceKernel(const KernelContext& ctx, const std::vector<bool>& reduced, bool noop)
-      : op_(ctx.node->op), dtype_(ctx.inputs[0].dtype), noop_(noop), in_numel_(ctx.inputs[0].numel()) {
-    const Shape& s = ctx.inputs[0].shape;
+  ReduceKernel(const KernelContext& ctx)
+      : op_(ctx.node->op), dtype_(ctx.inputs[0].dtype), in_numel_(ctx.inputs[0].numel()),
+        in_shape_(ctx.inputs[0].shape), out_shape_(ctx.outputs[0].shape),
+        noop_attr_(ctx.node->attr_int("noop_with_empty_axes", 0) != 0), name_(ctx.describe()) {
+    std::vector<int64_t> axes;
+    if (get_axes(ctx, &axes, &runtime_axes_)) {
+      configure(axes);
+    } else {
+      axes_dtype_ = ctx.inputs[1].dtype;
+      axes_count_ = ctx.inputs[1].numel();
+    }
+  }
+
+  void execute(const ExecArgs& args) override {
+    if (runtime_axes_) {
+      // Axes given as a runtime input: the plan is rebuilt only when they change, so a
+      // steady state allocates nothing.
+      int64_t axes[kMaxRank];
+      if (axes_count_ > kMaxRank) fail(name_, ": more axes than dims");
+      for (int64_t i = 0; i < axes_count_; ++i) axes[i] = static_cast<int64_t>(read_number(axes_dtype_, args.src[1], i));
+      if (!configured_ || !std::equal(axes, axes + axes_count_, last_axes_.begin(), last_axes_.end())) {
+        configure(std::vector<int64_t>(axes, axes + axes_count_));
+        last_axes_.assign(axes, axes + axes_count_);
+      }
+    }
+    run_configured(args);
+  }
+
+ private:
+  void configure(const std::vector<int64_t>& axes) {
+    const int64_t rank = static_cast<int64_t>(in_shape_.size());
+    std::vector<bool> reduced(static_cast<size_t>(rank), axes.empty() && !noop_attr_);
+    noop_ = axes.empty() && noop_attr_;
+    for (int64_t a : axes) {
+      if (!axis_ok(a, rank)) fail(name_, ": axis ", a, " out of range for rank ", rank);
+      reduced[static_cast<size_t>(normalize_axis(a, rank))] = true;
+    }
+    int64_t out_numel = 1;
+    for (size_t d = 0; d < reduced.size(); ++d)
+      if (!reduced[d]) out_numel *= in_shape_[d];
+    if (!noop_ && out_numel != shape_numel(out_shape_))
+      fail(name_, ": the axes give another output size than the ", shape_str(out_shape_), " compiled for");
+    g_ = Layout3{};
+    configured_ = true;
+    const Shape& s = in_shape_;
     const std::vector<int64_t> st = strides_of(s);
     for (size_t d = 0; d < s.size(); ++d) {
       if (s[d] == 1) continue;
@@ -116,7 +159,7 @@ class ReduceKernel final : public Kernel {
     koff_ = offsets(kdims, kstrides);
   }
 
-  void execute(const ExecArgs& args) override {
+  void run_configured(const ExecArgs& args) {
     if (noop_) {
       std::memcpy(args.dst[0], args.src[0], static_cast<size_t>(in_numel_) * dtype_size(dtype_));
       return;
@@ -143,7 +186,6 @@ class ReduceKernel final : public Kernel {
     });
   }
 
- private:
   static std::vector<int64_t> offsets(const std::vector<int64_t>& dims, const std::vector<int64_t>& strides) {
     std::vector<int64_t> r = {0};
     for (size_t d = 0; d < dims.size(); ++d) {
@@ -199,8 +241,14 @@ class ReduceKernel final : public Kernel {
 
   OpKind op_;
   DType dtype_;
-  bool noop_;
   int64_t in_numel_;
+  Shape in_shape_, out_shape_;
+  bool noop_attr_;
+  std::string name_;
+  bool noop_ = false, runtime_axes_ = false, configured_ = false;
+  DType axes_dtype_ = DType::kInt64;
+  int64_t axes_count_ = 0;
+  std::vector<int64_t> last_axes_;
   Layout3 g_;
   bool inner_reduced_ = true;
   int64_t inner_ = 1;
@@ -215,22 +263,19 @@ std::string why_not(const KernelContext& ctx) {
     return why;
   std::vector<int64_t> axes;
   std::string why;
-  if (!get_axes(ctx, &axes, &why)) return why;
-  bool noop = false;
-  reduced_axes(ctx, axes, &noop, &why);
-  if (!why.empty()) return why;
+  bool runtime = false;
+  if (get_axes(ctx, &axes, &runtime)) {
+    bool noop = false;
+    reduced_axes(ctx, axes, &noop, &why);
+    if (!why.empty()) return why;
+  } else if (ctx.inputs[1].dtype != DType::kInt64 || ctx.inputs[1].numel() > kMaxRank) {
+    return "axes must be int64, at most one per dim";
+  }
   if (ctx.inputs[0].numel() == 0) return "empty input";
   return "";
 }
 
-std::unique_ptr<Kernel> create(KernelContext& ctx) {
-  std::vector<int64_t> axes;
-  std::string why;
-  get_axes(ctx, &axes, &why);
-  bool noop = false;
-  const std::vector<bool> reduced = reduced_axes(ctx, axes, &noop, &why);
-  return std::make_unique<ReduceKernel>(ctx, reduced, noop);
-}
+std::unique_ptr<Kernel> create(KernelContext& ctx) { return std::make_unique<ReduceKernel>(ctx); }
 
 }  // namespace
 

@@ -32,6 +32,17 @@ std::vector<KernelEntry> generator_entries();
 std::vector<KernelEntry> trilu_entries();
 std::vector<KernelEntry> cumsum_entries();
 std::vector<KernelEntry> topk_entries();
+std::vector<KernelEntry> quantize_entries();
+std::vector<KernelEntry> conv_entries();
+std::vector<KernelEntry> conv_transpose_entries();
+std::vector<KernelEntry> matmul_entries();
+std::vector<KernelEntry> gemm_entries();
+std::vector<KernelEntry> layer_norm_entries();
+std::vector<KernelEntry> batch_norm_entries();
+std::vector<KernelEntry> instance_norm_entries();
+std::vector<KernelEntry> lp_norm_entries();
+std::vector<KernelEntry> pool_entries();
+std::vector<KernelEntry> resize_entries();
 
 // Every reference entry above, in one list, for the kernel table.
 std::vector<KernelEntry> all_entries();

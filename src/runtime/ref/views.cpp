@@ -37,12 +37,21 @@ std::unique_ptr<Kernel> create_view(KernelContext&) {
   return nullptr;
 }
 
-// Dropout with its mask: inference (or ratio 0) copies X and sets the mask all true.
+// Dropout with its mask, or with a training_mode input: inference (or training with ratio 0)
+// copies X and sets the mask all true. Random dropout is a training feature octet lacks, so
+// a run that asks for it is an error naming the node.
 class DropoutKernel final : public Kernel {
  public:
   explicit DropoutKernel(const KernelContext& ctx)
-      : bytes_(ctx.inputs[0].bytes()), n_(ctx.inputs[0].numel()), has_mask_(ctx.outputs.size() > 1) {}
+      : bytes_(ctx.inputs[0].bytes()), n_(ctx.inputs[0].numel()), has_mask_(ctx.outputs.size() > 1),
+        has_ratio_(input_present(ctx, 1)), has_training_(input_present(ctx, 2)),
+        ratio_dtype_(has_ratio_ ? ctx.inputs[1].dtype : DType::kFloat32),
+        ratio_(ctx.node->attr_float("ratio", 0.5f)), name_(ctx.describe()) {}
   void execute(const ExecArgs& args) override {
+    if (has_training_ && static_cast<const uint8_t*>(args.src[2])[0]) {
+      const double ratio = has_ratio_ ? read_number(ratio_dtype_, args.src[1]) : ratio_;
+      if (ratio != 0) fail(name_, ": training-mode Dropout with ratio ", ratio, " is not supported");
+    }
     std::memcpy(args.dst[0], args.src[0], bytes_);
     if (has_mask_ && args.dst[1]) std::memset(args.dst[1], 1, static_cast<size_t>(n_));
   }
@@ -50,7 +59,10 @@ class DropoutKernel final : public Kernel {
  private:
   size_t bytes_;
   int64_t n_;
-  bool has_mask_;
+  bool has_mask_, has_ratio_, has_training_;
+  DType ratio_dtype_;
+  double ratio_;
+  std::string name_;
 };
 
 std::string why_not_dropout(const KernelContext& ctx) {
@@ -59,19 +71,8 @@ std::string why_not_dropout(const KernelContext& ctx) {
   if (ctx.inputs[0].dtype != ctx.outputs[0].dtype) return "output dtype differs from the input's";
   if (ctx.outputs.size() > 1 && ctx.outputs[1].present() && ctx.outputs[1].dtype != DType::kBool)
     return "mask must be bool";
-  bool training = false;
-  if (ctx.inputs.size() > 2 && ctx.inputs[2].present()) {
-    if (!ctx.constants[2]) return "training_mode is not a constant";
-    training = read_number(ctx.constants[2]->dtype, ctx.constants[2]->bytes.data()) != 0;
-  }
-  if (training) {
-    double ratio = ctx.node->attr_float("ratio", 0.5f);
-    if (ctx.inputs.size() > 1 && ctx.inputs[1].present()) {
-      if (!ctx.constants[1]) return "training mode with a non-constant ratio";
-      ratio = read_number(ctx.constants[1]->dtype, ctx.constants[1]->bytes.data());
-    }
-    if (ratio != 0) return "training mode with a non-zero ratio (random) is not supported";
-  }
+  if (input_present(ctx, 2) && ctx.inputs[2].dtype != DType::kBool) return "training_mode must be bool";
+  if (input_present(ctx, 1) && !is_float_dtype(ctx.inputs[1].dtype)) return "ratio must be float";
   return "";
 }
 
