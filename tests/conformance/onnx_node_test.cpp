@@ -3,6 +3,7 @@
 // equal to NaN, dtype and shape exact). A model the loader rejects as "not supported" is
 // counted unsupported; any other failure fails the test unless excluded.txt lists it with
 // a reason. Runs twice: unoptimized, then through the FP32 passes.
+#include <fnmatch.h>
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
@@ -25,19 +26,34 @@ namespace {
 
 const char* kNodeDir = "/usr/share/libonnx-testdata/data/node";
 
-// excluded.txt: `test_name  # why` per line; blank lines and whole-line comments ignored.
-std::map<std::string, std::string> read_excluded() {
-  std::map<std::string, std::string> r;
+// excluded.txt: `test_name [unoptimized|optimized]  # why` per line; the name may be a glob
+// (fnmatch); the mode word limits the exclusion to one of the two runs.
+struct Exclusion {
+  std::string pattern, mode, why;
+};
+
+std::vector<Exclusion> read_excluded() {
+  std::vector<Exclusion> r;
   std::ifstream in(std::string(OCTET_SOURCE_DIR) + "/tests/conformance/excluded.txt");
   std::string line;
   while (std::getline(in, line)) {
     const size_t hash = line.find('#');
-    std::string name = line.substr(0, hash);
-    name.erase(std::remove_if(name.begin(), name.end(), ::isspace), name.end());
-    if (name.empty()) continue;
-    r[name] = hash == std::string::npos ? "" : line.substr(hash + 1);
+    std::istringstream words(line.substr(0, hash));
+    Exclusion e;
+    if (!(words >> e.pattern)) continue;
+    words >> e.mode;
+    e.why = hash == std::string::npos ? "" : line.substr(hash + 1);
+    r.push_back(e);
   }
   return r;
+}
+
+bool is_excluded(const std::vector<Exclusion>& list, const std::string& name, bool optimize) {
+  for (const Exclusion& e : list)
+    if (fnmatch(e.pattern.c_str(), name.c_str(), 0) == 0 &&
+        (e.mode.empty() || e.mode == (optimize ? "optimized" : "unoptimized")))
+      return true;
+  return false;
 }
 
 octet::Tensor read_tensor(const fs::path& path) {
@@ -177,18 +193,18 @@ void run_suite(bool optimize) {
     } catch (const std::exception& e) {
       outcome = {Outcome::kFailed, e.what()};
     }
-    const bool is_excluded = excluded.count(name) != 0;
+    const bool excluded_here = is_excluded(excluded, name, optimize);
     switch (outcome.kind) {
       case Outcome::kPassed:
         ++passed;
-        if (is_excluded) excluded_passing.push_back(name);
+        if (excluded_here) excluded_passing.push_back(name);
         break;
       case Outcome::kUnsupported:
         ++unsupported;
         unsupported_ops[unsupported_reason(outcome.message)]++;
         break;
       case Outcome::kFailed:
-        if (is_excluded) { ++excluded_count; break; }
+        if (excluded_here) { ++excluded_count; break; }
         ++failed;
         failures.push_back(name + ": " + outcome.message);
         break;

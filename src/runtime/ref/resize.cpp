@@ -113,12 +113,14 @@ class ResizeKernel final : public Kernel {
     int64_t* idx = idx_.data() + first_[d] * 4;
     float* w = w_.data() + first_[d] * 4;
     uint8_t* outside = outside_.data() + first_[d];
+    // ONNX measures the resized length as in * scale (not rounded) when scales are given.
+    const double len_resized = static_cast<double>(n_in) * scale;
     for (int64_t o = 0; o < n_out; ++o) {
       double x = 0;
       switch (c_.coord) {
         case Coord::kHalfPixel: x = (o + 0.5) / scale - 0.5; break;
-        case Coord::kPytorchHalfPixel: x = n_out > 1 ? (o + 0.5) / scale - 0.5 : 0; break;
-        case Coord::kAlignCorners: x = n_out == 1 ? 0 : o * static_cast<double>(n_in - 1) / static_cast<double>(n_out - 1); break;
+        case Coord::kPytorchHalfPixel: x = len_resized > 1 ? (o + 0.5) / scale - 0.5 : 0; break;
+        case Coord::kAlignCorners: x = len_resized == 1 ? 0 : o * static_cast<double>(n_in - 1) / (len_resized - 1); break;
         case Coord::kAsymmetric: x = o / scale; break;
         case Coord::kTfHalfPixelForNn: x = (o + 0.5) / scale; break;
         case Coord::kTfCropAndResize:
