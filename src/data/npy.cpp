@@ -1,6 +1,7 @@
 // .npy reading and writing; see npy.hpp.
 #include "data/npy.hpp"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -39,23 +40,24 @@ std::string header_field(const std::string& header, const std::string& key, cons
 
 }  // namespace
 
-Tensor parse_npy(const std::string& bytes, const std::string& origin) {
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) fail(origin, ": not a .npy file (bad magic)");
-  const int major = static_cast<uint8_t>(bytes[6]);
+NpyHeader parse_npy_header(const char* data, size_t size, const std::string& origin) {
+  if (size < 10 || std::memcmp(data, "\x93NUMPY", 6) != 0) fail(origin, ": not a .npy file (bad magic)");
+  const auto byte = [&](size_t i) { return static_cast<size_t>(static_cast<uint8_t>(data[i])); };
+  const int major = static_cast<int>(byte(6));
   size_t header_len, header_start;
   if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<uint8_t>(bytes[9]) << 8);
+    header_len = byte(8) | (byte(9) << 8);
     header_start = 10;
   } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) fail(origin, ": truncated .npy header");
+    if (size < 12) fail(origin, ": truncated .npy header");
     header_len = 0;
-    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[8 + i]);
+    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | byte(8 + i);
     header_start = 12;
   } else {
     fail(origin, ": unsupported .npy version ", major);
   }
-  if (header_start + header_len > bytes.size()) fail(origin, ": truncated .npy header");
-  const std::string header = bytes.substr(header_start, header_len);
+  if (header_start + header_len > size) fail(origin, ": truncated .npy header");
+  const std::string header(data + header_start, header_len);
   std::string descr = header_field(header, "descr", origin);
   descr = descr.substr(1, descr.size() - 2);
   DType dtype = DType::kUndefined;
@@ -82,14 +84,19 @@ Tensor parse_npy(const std::string& bytes, const std::string& origin) {
     shape.push_back(d);
   }
   const size_t data_start = header_start + header_len;
-  // Check the size before allocating what the header claims.
+  // Check the size before anyone allocates or indexes what the header claims.
   long double expected = dtype_size(dtype);
   for (int64_t d : shape) expected *= static_cast<long double>(d);
-  if (expected != static_cast<long double>(bytes.size() - data_start))
+  if (expected != static_cast<long double>(size - data_start))
     fail(origin, ": .npy header says ", shape_str(shape), " of ", dtype_name(dtype), " (", static_cast<double>(expected),
-         " bytes) but the file holds ", bytes.size() - data_start, " bytes of data");
-  Tensor t(dtype, shape);
-  std::memcpy(t.bytes.data(), bytes.data() + data_start, t.bytes.size());
+         " bytes) but the file holds ", size - data_start, " bytes of data");
+  return {dtype, shape, data_start};
+}
+
+Tensor parse_npy(const std::string& bytes, const std::string& origin) {
+  const NpyHeader h = parse_npy_header(bytes.data(), bytes.size(), origin);
+  Tensor t(h.dtype, h.shape);
+  std::memcpy(t.bytes.data(), bytes.data() + h.data_offset, t.bytes.size());
   return t;
 }
 
