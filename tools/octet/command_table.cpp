@@ -7,6 +7,7 @@ Command inspect_command();
 Command run_command();
 Command bench_command();
 Command convert_command();
+Command ops_command();
 
 const std::vector<Command>& command_table() {
   static const std::vector<Command> table = {
@@ -14,6 +15,7 @@ const std::vector<Command>& command_table() {
       run_command(),
       bench_command(),
       convert_command(),
+      ops_command(),
   };
   return table;
 }
