@@ -17,15 +17,24 @@ const Value& input_value(const Graph& graph, const Node& node, size_t i) {
 void set_output(Graph& graph, const Node& node, size_t i, DType dtype, Shape shape) {
   if (i >= node.outputs.size() || node.outputs[i] == kNoValue) return;
   Value& v = graph.value(node.outputs[i]);
+  std::vector<std::string> dim_params(shape.size(), "");
   if (v.has_shape && v.shape.size() == shape.size()) {
-    // The model's declared shape must agree with what inference derives.
-    for (size_t d = 0; d < shape.size(); ++d)
+    v.dim_params.resize(v.shape.size());
+    for (size_t d = 0; d < shape.size(); ++d) {
+      // The model's declared shape must agree with what inference derives.
       if (v.shape[d] >= 0 && shape[d] >= 0 && v.shape[d] != shape[d] && v.dim_params[d].empty())
         fail(node.describe(), ": output '", v.name, "' is declared ", shape_str(v.shape), " but computes to ",
              shape_str(shape));
+      // Where inference cannot tell a dim (it depends on run-time values), the declared
+      // dim or its symbolic name stays.
+      if (shape[d] < 0) {
+        shape[d] = v.shape[d];
+        dim_params[d] = v.dim_params[d];
+      }
+    }
   }
   v.dtype = dtype;
-  v.dim_params.assign(shape.size(), "");
+  v.dim_params = std::move(dim_params);
   v.shape = std::move(shape);
   v.has_shape = true;
 }
