@@ -142,6 +142,21 @@ struct QuantizeResult {
 
 QuantizeResult quantize(const Model& model, const SampleSource& samples, const QuantizeOptions& options = {});
 
+// AccuracyAwareQuantization's search settings (POT's names in comments); the search itself is
+// declared in octet/accuracy_aware.hpp.
+struct AccuracyControlOptions {
+  double max_drop = 0.01;               // maximal_drop: a fraction of the metric (0.01 = 1 point)
+  bool relative = false;                // drop_type "relative": max_drop times the FP32 metric
+  std::string metric;                   // "top1" (labels) or "agreement"; "": top1 when labelled
+  size_t ranking_subset_size = 300;     // samples that degraded most, used to rank layers
+  size_t max_iters = 0;                 // max_iter_num; 0: until nothing is left to revert
+  bool tune_hyperparams = true;         // try other range estimators before reverting a layer
+  bool use_prev_if_drop_increase = true;  // undo a step that does not improve the metric
+  bool requantize = true;               // once the bound holds, give reverted layers back INT8 where it still holds
+  std::string speed = "auto";           // speed gain per layer: "profile", "macs" or "auto"
+  int eval_batch = 32;                  // batch size the evaluation runs at
+};
+
 // Reads a JSON configuration file (POT style: model, data, algorithms with params) into
 // options and the data settings the CLI needs. Unknown keys and wrong types are errors naming
 // the key.
@@ -150,6 +165,8 @@ struct QuantizeConfig {
   std::string model;                   // "model" path, if given
   std::string output;                  // "output" path, if given
   std::map<std::string, std::string> data;  // "data" settings, as strings (source, labels, ...)
+  std::string algorithm = "DefaultQuantization";  // or "AccuracyAwareQuantization"
+  AccuracyControlOptions accuracy;     // its params, when it is AccuracyAwareQuantization
 };
 QuantizeConfig read_quantize_config(const std::string& path);
 QuantizeConfig parse_quantize_config(const std::string& json_text, const std::string& origin);

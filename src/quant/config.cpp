@@ -31,7 +31,10 @@ class Object {
     if (!j.is_object()) fail(origin_, ": '", path_.empty() ? "(top level)" : path_, "' must be an object");
   }
   ~Object() noexcept(false) {
-    if (std::uncaught_exceptions() > 0) return;
+    if (std::uncaught_exceptions() == 0) check_unknown();
+  }
+  // Fails naming the first key nothing asked for (a typo, usually).
+  void check_unknown() const {
     for (const auto& [key, value] : j_.items())
       if (!seen_.count(key)) fail(origin_, ": unknown key '", where(key), "'");
   }
@@ -140,6 +143,7 @@ void read_ignored(Object& params, std::vector<std::string>& out) {
       Object op(ops[i], cat(o.where("operations"), "[", i, "]"), params.origin());
       std::string type;
       op.string("type", type);
+      op.check_unknown();
       if (type.empty()) fail(params.origin(), ": '", op.where("type"), "' is required");
       out.push_back(type);
     }
@@ -178,6 +182,21 @@ void read_default_quantization(Object& params, QuantizeOptions& q) {
   params.integer("report_subset_size", q.report_subset_size, 0, 1 << 30);
 }
 
+// AccuracyAwareQuantization's own params (POT's names), beside DefaultQuantization's.
+void read_accuracy_aware(Object& params, AccuracyControlOptions& a) {
+  params.number("maximal_drop", a.max_drop);
+  params.choice("drop_type", a.relative, {{"absolute", false}, {"relative", true}});
+  params.choice("metric", a.metric, {{"top1", std::string("top1")}, {"agreement", std::string("agreement")}});
+  params.integer("ranking_subset_size", a.ranking_subset_size, 1, 1 << 30);
+  params.integer("max_iter_num", a.max_iters, 0, 1 << 30);
+  params.boolean("tune_hyperparams", a.tune_hyperparams);
+  params.boolean("use_prev_if_drop_increase", a.use_prev_if_drop_increase);
+  params.boolean("requantize", a.requantize);
+  params.choice("speed", a.speed, {{"auto", std::string("auto")}, {"profile", std::string("profile")},
+                                   {"macs", std::string("macs")}});
+  params.integer("eval_batch", a.eval_batch, 1, 4096);
+}
+
 void read_algorithms(Object& parent, QuantizeConfig& config) {
   if (!parent.has("algorithms")) return;
   const json& list = parent.at("algorithms");
@@ -186,12 +205,14 @@ void read_algorithms(Object& parent, QuantizeConfig& config) {
     Object algo(list[i], cat(parent.where("algorithms"), "[", i, "]"), parent.origin());
     std::string name;
     algo.string("name", name);
-    if (name != "DefaultQuantization")
+    if (name != "DefaultQuantization" && name != "AccuracyAwareQuantization")
       fail(parent.origin(), ": '", algo.where("name"), "' is '", name,
-           "'; octet knows \"DefaultQuantization\" (AccuracyAwareQuantization is not implemented yet)");
+           "'; octet knows \"DefaultQuantization\" and \"AccuracyAwareQuantization\"");
+    config.algorithm = name;
     if (algo.has("params")) {
       Object params(algo.at("params"), algo.where("params"), parent.origin());
       read_default_quantization(params, config.options);
+      if (name == "AccuracyAwareQuantization") read_accuracy_aware(params, config.accuracy);
     }
   }
 }

@@ -67,12 +67,13 @@ void TensorStats::observe(const Tensor& sample) {
   if (n == 0) fail("calibration: tensor '", name, "' is empty");
 
   if (needs.min_max) {
-    float lo = x[0], hi = x[0];
-    for (size_t i = 1; i < n; ++i) {
+    float lo = x[0], hi = x[0], poison = 0.0f;  // x * 0 is NaN for NaN and infinities
+    for (size_t i = 0; i < n; ++i) {
       lo = std::min(lo, x[i]);
       hi = std::max(hi, x[i]);
+      poison += x[i] * 0.0f;
     }
-    if (!std::isfinite(lo) || !std::isfinite(hi))
+    if (!std::isfinite(lo) || !std::isfinite(hi) || poison != 0.0f)
       fail("calibration: tensor '", name, "' holds a NaN or infinite value in sample ", samples);
     min = samples == 0 ? lo : std::min(min, lo);
     max = samples == 0 ? hi : std::max(max, hi);

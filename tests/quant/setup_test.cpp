@@ -1,0 +1,266 @@
+// What gets quantized (select_quantizers), scale unification, and the structure of the QDQ
+// graph insert_qdq builds, on small synthetic graphs in octet's optimized form.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "quant/algorithms/quant_setup.hpp"
+#include "quant/transforms/insert_qdq.hpp"
+#include "quant/transforms/unify_scales.hpp"
+#include "quant_test_util.hpp"
+
+namespace octet::quant {
+namespace {
+
+using ir::OpKind;
+using testing::conv_attrs;
+using testing::GraphBuilder;
+using testing::random_tensor;
+
+// input -> conv1(Relu) -> MaxPool -> conv2(Sum = pool output) -> GAP -> Flatten -> fc
+GraphBuilder cnn() {
+  GraphBuilder b;
+  const auto x = b.input("input", {1, 3, 8, 8});
+  const auto c1 = b.node(OpKind::FusedConv, "conv1",
+                         {x, b.constant("w1", random_tensor({8, 3, 3, 3}, 1)), b.constant("b1", random_tensor({8}, 2))},
+                         {1, 8, 8, 8}, conv_attrs(3, 1, "Relu"));
+  std::map<std::string, ir::Attribute> pool;
+  pool["kernel_shape"] = ir::Attribute::make_ints({2, 2});
+  pool["strides"] = ir::Attribute::make_ints({2, 2});
+  const auto p = b.node(OpKind::MaxPool, "pool", {c1}, {1, 8, 4, 4}, pool);
+  const auto c2 = b.node(OpKind::FusedConv, "conv2",
+                         {p, b.constant("w2", random_tensor({8, 8, 3, 3}, 3)), b.constant("b2", random_tensor({8}, 4)), p},
+                         {1, 8, 4, 4}, conv_attrs(3, 1, "Relu"));
+  const auto gap = b.node(OpKind::GlobalAveragePool, "gap", {c2}, {1, 8, 1, 1});
+  const auto flat = b.node(OpKind::Flatten, "flatten", {gap}, {1, 8});
+  const auto fc = b.node(OpKind::FullyConnected, "fc",
+                         {flat, b.constant("wfc", random_tensor({8, 4}, 5)), b.constant("bfc", random_tensor({4}, 6))},
+                         {1, 4});
+  b.output(fc);
+  b.output(c1);  // an FP32 reader of a quantized tensor: must keep reading FP32
+  return b;
+}
+
+const ActivationQuantizer* quantizer_on(const QuantSetup& s, const ir::Graph& g, const std::string& value) {
+  for (const ActivationQuantizer& a : s.activations)
+    if (g.value(a.value).name == value && !a.uses.empty()) return &a;
+  return nullptr;
+}
+
+const LayerQuantizer& layer_named(const QuantSetup& s, const ir::Graph& g, const std::string& name) {
+  for (const LayerQuantizer& l : s.layers)
+    if (g.nodes[static_cast<size_t>(l.node)].name == name) return l;
+  throw Error("no layer " + name);
+}
+
+TEST(SelectQuantizers, CnnInputsWeightsAndScaleSharing) {
+  const GraphBuilder b = cnn();
+  const QuantSetup s = select_quantizers(b.g, {});
+  EXPECT_FALSE(s.transformer);
+  ASSERT_EQ(s.layers.size(), 3u);
+  for (const LayerQuantizer& l : s.layers) EXPECT_TRUE(l.quantized) << l.reason;
+  EXPECT_EQ(layer_named(s, b.g, "fc").weight_axis(), 1);
+  EXPECT_EQ(layer_named(s, b.g, "conv1").weight_axis(), 0);
+  EXPECT_EQ(layer_named(s, b.g, "conv1").bias_input, 2);
+  // conv2 reads the pool output twice (input and residual): one quantizer, two uses.
+  const ActivationQuantizer* p = quantizer_on(s, b.g, "pool_out");
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->uses.size(), 2u);
+  EXPECT_EQ(p->channel_axis, 1);
+  ASSERT_NE(quantizer_on(s, b.g, "input"), nullptr);
+  ASSERT_NE(quantizer_on(s, b.g, "flatten_out"), nullptr);
+  EXPECT_EQ(quantizer_on(s, b.g, "flatten_out")->channel_axis, 1);
+  // Pools between quantized layers: their inputs get quantizers sharing the output's scale.
+  ASSERT_NE(quantizer_on(s, b.g, "conv1_out"), nullptr);
+  ASSERT_NE(quantizer_on(s, b.g, "conv2_out"), nullptr);
+  ASSERT_EQ(s.groups.size(), 2u);
+}
+
+TEST(SelectQuantizers, IgnoredScopeByNameGlobAndType) {
+  const GraphBuilder b = cnn();
+  QuantizeOptions o;
+  o.ignored = {"conv2"};
+  QuantSetup s = select_quantizers(b.g, o);
+  EXPECT_FALSE(layer_named(s, b.g, "conv2").quantized);
+  EXPECT_NE(layer_named(s, b.g, "conv2").reason.find("ignored"), std::string::npos);
+  EXPECT_EQ(quantizer_on(s, b.g, "pool_out"), nullptr);
+  EXPECT_EQ(quantizer_on(s, b.g, "conv1_out"), nullptr) << "no INT8 reader after the pool: nothing to share";
+  o.ignored = {"conv*"};
+  s = select_quantizers(b.g, o);
+  EXPECT_FALSE(layer_named(s, b.g, "conv1").quantized);
+  EXPECT_FALSE(layer_named(s, b.g, "conv2").quantized);
+  EXPECT_TRUE(layer_named(s, b.g, "fc").quantized);
+  o.ignored = {"Conv", "MatMul", "NoSuchNode"};  // octet's fused forms answer to the ONNX names
+  s = select_quantizers(b.g, o);
+  for (const LayerQuantizer& l : s.layers) EXPECT_FALSE(l.quantized);
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_NE(s.warnings[0].find("NoSuchNode"), std::string::npos);
+}
+
+TEST(SelectQuantizers, ConcatInputsAndResidualSummandsShareScales) {
+  GraphBuilder b;
+  const auto x = b.input("input", {1, 4, 6, 6});
+  auto conv = [&](const std::string& name, ir::ValueId in, int64_t cin, uint32_t seed) {
+    return b.node(OpKind::FusedConv, name, {in, b.constant(name + "_w", random_tensor({4, cin, 1, 1}, seed))},
+                  {1, 4, 6, 6}, conv_attrs(1));
+  };
+  const auto a = conv("a", x, 4, 1), c = conv("c", x, 4, 2);
+  std::map<std::string, ir::Attribute> axis;
+  axis["axis"] = ir::Attribute::make_int(1);
+  const auto cat = b.node(OpKind::Concat, "cat", {a, c}, {1, 8, 6, 6}, axis);
+  const auto d = conv("d", cat, 8, 3), e = conv("e", x, 4, 4);
+  const auto sum = b.node(OpKind::Add, "add", {d, e}, {1, 4, 6, 6});
+  const auto relu = b.node(OpKind::Relu, "relu", {sum}, {1, 4, 6, 6});
+  b.output(conv("f", relu, 4, 5));
+  QuantSetup s = select_quantizers(b.g, {});
+  ASSERT_EQ(s.groups.size(), 2u);
+  // Concat: both inputs and the output in one group; Add: the two summands.
+  std::vector<std::string> concat_group, add_group;
+  for (int m : s.groups[0].members) add_group.push_back(b.g.value(s.activations[static_cast<size_t>(m)].value).name);
+  for (int m : s.groups[1].members) concat_group.push_back(b.g.value(s.activations[static_cast<size_t>(m)].value).name);
+  std::sort(add_group.begin(), add_group.end());
+  std::sort(concat_group.begin(), concat_group.end());
+  EXPECT_EQ(add_group, (std::vector<std::string>{"d_out", "e_out"}));
+  EXPECT_EQ(concat_group, (std::vector<std::string>{"a_out", "c_out", "cat_out"}));
+  // Unification: every member gets the union of the group's ranges.
+  auto set_range = [&](const std::string& v, float lo, float hi) {
+    for (ActivationQuantizer& q : s.activations)
+      if (b.g.value(q.value).name == v) q.range = {lo, hi};
+  };
+  set_range("a_out", -1, 2);
+  set_range("c_out", -3, 1);
+  set_range("cat_out", -2, 2);
+  set_range("d_out", 0, 5);
+  set_range("e_out", -1, 1);
+  set_range("input", -7, 7);
+  unify_scales(s);
+  for (const char* v : {"a_out", "c_out", "cat_out"}) {
+    EXPECT_EQ(quantizer_on(s, b.g, v)->range.lo, -3) << v;
+    EXPECT_EQ(quantizer_on(s, b.g, v)->range.hi, 2) << v;
+  }
+  EXPECT_EQ(quantizer_on(s, b.g, "e_out")->range.lo, -1);
+  EXPECT_EQ(quantizer_on(s, b.g, "e_out")->range.hi, 5);
+  EXPECT_EQ(quantizer_on(s, b.g, "input")->range.hi, 7);  // not in a group: untouched
+}
+
+TEST(SelectQuantizers, TransformerKeepsSoftmaxOutputsInFp32) {
+  GraphBuilder b;
+  const auto x = b.input("x", {1, 4, 8});
+  std::map<std::string, ir::Attribute> perm;
+  perm["perm"] = ir::Attribute::make_ints({0, 2, 1});
+  const auto xt = b.node(OpKind::Transpose, "xt", {x}, {1, 8, 4}, perm);
+  const auto scores = b.node(OpKind::MatMul, "scores", {x, xt}, {1, 4, 4});
+  const auto probs = b.node(OpKind::Softmax, "softmax", {scores}, {1, 4, 4});
+  const auto ctx = b.node(OpKind::MatMul, "context", {probs, x}, {1, 4, 8});
+  b.output(ctx);
+  QuantSetup s = select_quantizers(b.g, {});  // auto: attention found
+  EXPECT_TRUE(s.transformer);
+  EXPECT_TRUE(layer_named(s, b.g, "scores").quantized);
+  EXPECT_EQ(layer_named(s, b.g, "scores").activations.size(), 2u);
+  EXPECT_FALSE(layer_named(s, b.g, "context").quantized);
+  EXPECT_NE(layer_named(s, b.g, "context").reason.find("Softmax"), std::string::npos);
+  QuantizeOptions cnn_mode;
+  cnn_mode.model_type = ModelType::kCnn;
+  s = select_quantizers(b.g, cnn_mode);
+  EXPECT_FALSE(s.transformer);
+  EXPECT_TRUE(layer_named(s, b.g, "context").quantized);
+}
+
+// Fills ranges, parameters and weights the way the algorithm would.
+void finish(QuantSetup& s, const ir::Graph& g) {
+  for (ActivationQuantizer& a : s.activations) {
+    a.range = {-1, 2};
+    a.params = activation_qparams(a.range, QuantPreset::kPerformance);
+  }
+  for (LayerQuantizer& l : s.layers) {
+    if (!l.quantized || l.weight_input < 0) continue;
+    const Tensor& w = *g.value(g.nodes[static_cast<size_t>(l.node)].input(static_cast<size_t>(l.weight_input))).data;
+    l.weights = quantize_weights(w, l.weight_axis(), std::vector<int8_t>(static_cast<size_t>(w.shape[static_cast<size_t>(l.weight_axis())]), 127), "max");
+  }
+}
+
+const ir::Node* find_node(const ir::Graph& g, const std::string& name) {
+  for (const ir::Node& n : g.nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+const ir::Node* producer(const ir::Graph& g, ir::ValueId v) {
+  const ir::NodeId p = g.value(v).producer;
+  return p == ir::kNoNode ? nullptr : &g.nodes[static_cast<size_t>(p)];
+}
+
+TEST(InsertQdq, StandardQdqStructure) {
+  const GraphBuilder b = cnn();
+  QuantSetup s = select_quantizers(b.g, {});
+  finish(s, b.g);
+  const ir::Graph q = insert_qdq(b.g, s);
+  int quantize_nodes = 0;
+  for (const ir::Node& n : q.nodes) quantize_nodes += n.op == OpKind::QuantizeLinear;
+  EXPECT_EQ(quantize_nodes, 5);  // input, conv1_out, pool_out, conv2_out, flatten_out
+
+  const ir::Node* conv1 = find_node(q, "conv1");
+  ASSERT_NE(conv1, nullptr);
+  const ir::Node* dq_x = producer(q, conv1->input(0));
+  ASSERT_TRUE(dq_x && dq_x->op == OpKind::DequantizeLinear);
+  const ir::Node* q_x = producer(q, dq_x->input(0));
+  ASSERT_TRUE(q_x && q_x->op == OpKind::QuantizeLinear);
+  EXPECT_EQ(q.value(q_x->input(0)).name, "input");
+  EXPECT_EQ(q.value(dq_x->input(0)).dtype, DType::kInt8);  // signed range, performance preset
+  EXPECT_TRUE(q.value(q_x->input(1)).data->shape.empty()) << "per-tensor scale is a scalar";
+
+  const ir::Node* dq_w = producer(q, conv1->input(1));
+  ASSERT_TRUE(dq_w && dq_w->op == OpKind::DequantizeLinear);
+  EXPECT_EQ(dq_w->attr_int("axis", -1), 0);
+  EXPECT_EQ(q.constant(dq_w->input(0))->dtype, DType::kInt8);
+  EXPECT_EQ(q.constant(dq_w->input(1))->numel(), 8);
+
+  const ir::Node* dq_b = producer(q, conv1->input(2));
+  ASSERT_TRUE(dq_b && dq_b->op == OpKind::DequantizeLinear);
+  const Tensor& bias_scale = *q.constant(dq_b->input(1));
+  EXPECT_EQ(q.constant(dq_b->input(0))->dtype, DType::kInt32);
+  EXPECT_EQ(q.constant(dq_b->input(2))->dtype, DType::kInt32);
+  const float sx = q.constant(q_x->input(1))->data<float>()[0];
+  for (int c = 0; c < 8; ++c)
+    EXPECT_FLOAT_EQ(bias_scale.data<float>()[c], sx * q.constant(dq_w->input(1))->data<float>()[c]);
+
+  const ir::Node* fc = find_node(q, "fc");
+  EXPECT_EQ(producer(q, fc->input(1))->attr_int("axis", -1), 1);
+  const ir::Node* conv2 = find_node(q, "conv2");
+  EXPECT_EQ(conv2->input(0), conv2->input(3)) << "input and residual read one DQ output";
+  // The graph output conv1_out is still the FP32 tensor written by conv1.
+  bool fp32_output = false;
+  for (ir::ValueId v : q.outputs) fp32_output = fp32_output || (q.value(v).name == "conv1_out" && producer(q, v) == conv1);
+  EXPECT_TRUE(fp32_output);
+
+  ir::Graph folded = q;
+  fold_constant_dequantize(folded);
+  for (const ir::Node& n : folded.nodes)
+    if (n.op == OpKind::DequantizeLinear) EXPECT_FALSE(folded.constant(n.input(0))) << n.name;
+  const ir::Node* conv1f = find_node(folded, "conv1");
+  const Tensor expected = dequantize_weights(layer_named(s, b.g, "conv1").weights);
+  EXPECT_EQ(folded.constant(conv1f->input(1))->bytes, expected.bytes);
+}
+
+TEST(InsertQdq, RevertedLayerStaysFp32) {
+  const GraphBuilder b = cnn();
+  QuantSetup s = select_quantizers(b.g, {});
+  finish(s, b.g);
+  for (size_t i = 0; i < s.layers.size(); ++i)
+    if (b.g.nodes[static_cast<size_t>(s.layers[i].node)].name == "fc") s.revert_layer(i, "reverted by a test");
+  const ir::Graph q = insert_qdq(b.g, s);
+  const ir::Node* fc = find_node(q, "fc");
+  EXPECT_TRUE(q.constant(fc->input(1)) != nullptr) << "float weights";
+  EXPECT_EQ(q.value(fc->input(0)).name, "flatten_out");
+}
+
+TEST(InsertQdq, RefusesOldOpsets) {
+  GraphBuilder b = cnn();
+  b.g.opset = 11;
+  QuantSetup s = select_quantizers(b.g, {});
+  finish(s, b.g);
+  EXPECT_THROW(insert_qdq(b.g, s), Error);
+}
+
+}  // namespace
+}  // namespace octet::quant
