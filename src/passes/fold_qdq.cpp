@@ -1,0 +1,113 @@
+// fold_qdq's driver: one walk in topological order trying, per node, the rules of its op type
+// (the table below pairs selectors with actions, as ONNX Runtime's qdq_transformer does), then
+// the removal of DequantizeLinear/QuantizeLinear nodes nothing reads any more.
+//
+//   ... -> Q -> x_q -> DQ -> Conv -> Relu -> Q -> y_q -> DQ -> MaxPool -> Q -> ...
+//   =>  ... -> Q -> x_q -> QConv(Relu) -> y_q -> MaxPool -> ...
+#include "passes/fold_qdq.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "octet/error.hpp"
+#include "passes/qdq_rules.hpp"
+
+namespace octet::passes {
+namespace {
+
+using namespace qdq;
+
+struct Rule {
+  const char* name;  // for the pass log
+  std::vector<ir::OpKind> ops;
+  Selector select;
+  Action apply;
+};
+
+// Order matters only between rules of one op: the first that selects wins.
+const std::vector<Rule>& rules() {
+  using ir::OpKind;
+  static const std::vector<Rule> table = {
+      {"QConv", {OpKind::Conv, OpKind::FusedConv}, select_conv, make_qconv},
+      {"QFullyConnected", {OpKind::Gemm, OpKind::MatMul}, select_fully_connected, make_qfully_connected},
+      {"residual Add", {OpKind::Add}, select_add, make_residual_add},
+      {"QAveragePool", {OpKind::AveragePool, OpKind::GlobalAveragePool}, select_average_pool, make_qaverage_pool},
+      {"int8 data movement",
+       {OpKind::MaxPool, OpKind::Concat, OpKind::Reshape, OpKind::Flatten, OpKind::Squeeze, OpKind::Unsqueeze,
+        OpKind::Identity},
+       select_movement, sink_dq_below},
+      {"Q(DQ) cancelled", {OpKind::QuantizeLinear}, select_q_of_dq, drop_q_of_dq},
+  };
+  return table;
+}
+
+// Marks dead the Q/DQ nodes whose outputs nothing reads, until none is left.
+int drop_unused_conversions(ir::Graph& graph) {
+  int dropped = 0;
+  for (bool changed = true; changed;) {
+    changed = false;
+    const auto users = graph.consumers();
+    for (ir::Node& node : graph.nodes) {
+      if (node.dead || (node.op != ir::OpKind::DequantizeLinear && node.op != ir::OpKind::QuantizeLinear)) continue;
+      const ir::ValueId out = node.outputs[0];
+      if (!users[static_cast<size_t>(out)].empty() || graph.is_graph_output(out)) continue;
+      node.dead = true;
+      changed = true;
+      ++dropped;
+    }
+  }
+  return dropped;
+}
+
+// The DequantizeLinear nodes of constants still in the graph feed float ops no INT8 kernel
+// took (fold_constants leaves them for this pass): fold them into float32 constants so that
+// the FP32 kernels, which want constant weights, run those ops.
+int fold_float_weights(ir::Graph& graph) {
+  int folded = 0;
+  for (ir::Node& node : graph.nodes) {
+    if (node.dead || node.op != ir::OpKind::DequantizeLinear || graph.is_graph_output(node.outputs[0])) continue;
+    std::optional<Tensor> real = dequantize_constant(graph, node);
+    if (!real) continue;
+    ir::Value& out = graph.value(node.outputs[0]);
+    out.data = std::make_shared<const Tensor>(std::move(*real));
+    out.producer = ir::kNoNode;
+    node.dead = true;
+    ++folded;
+  }
+  return folded;
+}
+
+}  // namespace
+
+std::string fold_qdq(ir::Graph& graph) {
+  bool has_qdq = false;
+  for (const ir::Node& n : graph.nodes)
+    has_qdq = has_qdq || (!n.dead && n.op == ir::OpKind::DequantizeLinear);
+  if (!has_qdq) return "";
+  Context ctx(graph);
+  std::map<std::string, int> counts;
+  for (ir::NodeId n : graph.topological_order()) {
+    if (ctx.node(n).dead) continue;
+    const ir::OpKind op = ctx.node(n).op;
+    for (const Rule& rule : rules()) {
+      if (std::find(rule.ops.begin(), rule.ops.end(), op) == rule.ops.end()) continue;
+      const std::optional<NodeGroup> group = rule.select(ctx, n);
+      if (!group) continue;
+      rule.apply(ctx, *group);
+      ++counts[rule.name];
+      break;
+    }
+  }
+  const int dropped = drop_unused_conversions(graph);
+  const int float_weights = fold_float_weights(graph);
+  if (counts.empty() && dropped == 0 && float_weights == 0) return "";
+  graph.compact();
+  ir::verify(graph);
+  std::string summary = "fold_qdq:";
+  for (const auto& [name, count] : counts) summary += cat(" ", count, " ", name, ",");
+  summary += cat(" ", dropped, " Q/DQ removed");
+  if (float_weights > 0) summary += cat(", ", float_weights, " dequantized constants left to FP32 ops");
+  return summary;
+}
+
+}  // namespace octet::passes
