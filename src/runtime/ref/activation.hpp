@@ -58,10 +58,7 @@ struct Activation {
 #pragma omp simd
         for (int64_t i = 0; i < n; ++i) y[i] = std::min(be, std::max(al, y[i]));
         return;
-      case Kind::kSigmoid:
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) y[i] = sigmoid_f(y[i]);
-        return;
+      case Kind::kSigmoid: map8(y, y, n, [](v8f v) { return sigmoid8(v); }); return;
       case Kind::kHardSigmoid:
 #pragma omp simd
         for (int64_t i = 0; i < n; ++i) y[i] = std::max(0.0f, std::min(1.0f, al * y[i] + be));
@@ -70,18 +67,9 @@ struct Activation {
 #pragma omp simd
         for (int64_t i = 0; i < n; ++i) y[i] = y[i] * std::max(0.0f, std::min(1.0f, y[i] / 6.0f + 0.5f));
         return;
-      case Kind::kTanh:
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) y[i] = tanh_f(y[i]);
-        return;
-      case Kind::kSwish:
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) y[i] = y[i] * sigmoid_f(y[i]);
-        return;
-      case Kind::kGelu:
-#pragma omp simd
-        for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * y[i] * (1.0f + erf_f(y[i] * 0.7071067811865476f));
-        return;
+      case Kind::kTanh: map8(y, y, n, [](v8f v) { return tanh8(v); }); return;
+      case Kind::kSwish: map8(y, y, n, [](v8f v) { return v * sigmoid8(v); }); return;
+      case Kind::kGelu: map8(y, y, n, [](v8f v) { return 0.5f * v * (1.0f + erf8(v * 0.7071067811865476f)); }); return;
     }
   }
 };

@@ -1,5 +1,6 @@
 // The blocked reference GEMM; see gemm_core.hpp.
 #include "runtime/ref/gemm_core.hpp"
+#include "runtime/ref/ref_math.hpp"
 
 #include <omp.h>
 
@@ -11,41 +12,58 @@ namespace {
 
 constexpr int64_t kMB = 64, kNB = 256, kKB = 256;
 
-// One M x N tile of C += alpha * op(A) * B with B not transposed: four rows of A share each
-// load of a B row.
+// C[i..i+R, j..j+16) += alpha * op(A) * B over [k0, k1): the block stays in 2R AVX registers,
+// each B load feeding R rows.
+template <bool kTransA, int R>
+inline void block(int64_t i, int64_t j, int64_t k0, int64_t k1, float alpha, const float* A, int64_t lda,
+                  const float* B, int64_t ldb, float* C, int64_t ldc) {
+  v8f c[R][2];
+  for (int r = 0; r < R; ++r) {
+    c[r][0] = load8(C + (i + r) * ldc + j);
+    c[r][1] = load8(C + (i + r) * ldc + j + 8);
+  }
+  for (int64_t k = k0; k < k1; ++k) {
+    const v8f b0 = load8(B + k * ldb + j), b1 = load8(B + k * ldb + j + 8);
+    for (int r = 0; r < R; ++r) {
+      const v8f av = splat(alpha * (kTransA ? A[k * lda + i + r] : A[(i + r) * lda + k]));
+      c[r][0] += av * b0;
+      c[r][1] += av * b1;
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    store8(C + (i + r) * ldc + j, c[r][0]);
+    store8(C + (i + r) * ldc + j + 8, c[r][1]);
+  }
+}
+
+// One M x N tile of C += alpha * op(A) * B with B not transposed, in 4 x 16 register blocks.
 template <bool kTransA>
 void tile_nn(int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t K, float alpha, const float* A, int64_t lda,
              const float* B, int64_t ldb, float* C, int64_t ldc) {
   auto a = [&](int64_t i, int64_t k) { return kTransA ? A[k * lda + i] : A[i * lda + k]; };
-  const int64_t n = j1 - j0;
   for (int64_t k0 = 0; k0 < K; k0 += kKB) {
     const int64_t k1 = std::min(K, k0 + kKB);
-    int64_t i = i0;
-    for (; i + 4 <= i1; i += 4) {
-      float* c0 = C + i * ldc + j0;
-      float* c1 = c0 + ldc;
-      float* c2 = c1 + ldc;
-      float* c3 = c2 + ldc;
-      for (int64_t k = k0; k < k1; ++k) {
-        const float a0 = alpha * a(i, k), a1 = alpha * a(i + 1, k), a2 = alpha * a(i + 2, k), a3 = alpha * a(i + 3, k);
-        const float* b = B + k * ldb + j0;
-#pragma omp simd
-        for (int64_t j = 0; j < n; ++j) {
-          const float bj = b[j];
-          c0[j] += a0 * bj;
-          c1[j] += a1 * bj;
-          c2[j] += a2 * bj;
-          c3[j] += a3 * bj;
+    for (int64_t i = i0; i < i1; i += 4) {
+      const int rows = static_cast<int>(std::min<int64_t>(4, i1 - i));
+      int64_t j = j0;
+      for (; j + 16 <= j1; j += 16) {
+        if (rows == 4) {
+          block<kTransA, 4>(i, j, k0, k1, alpha, A, lda, B, ldb, C, ldc);
+        } else {
+          for (int r = 0; r < rows; ++r) block<kTransA, 1>(i + r, j, k0, k1, alpha, A, lda, B, ldb, C, ldc);
         }
       }
-    }
-    for (; i < i1; ++i) {
-      float* c0 = C + i * ldc + j0;
-      for (int64_t k = k0; k < k1; ++k) {
-        const float a0 = alpha * a(i, k);
-        const float* b = B + k * ldb + j0;
+      // Columns left over from the 16-wide blocks.
+      const int64_t n = j1 - j;
+      if (n <= 0) continue;
+      for (int r = 0; r < rows; ++r) {
+        float* cr = C + (i + r) * ldc + j;
+        for (int64_t k = k0; k < k1; ++k) {
+          const float ar = alpha * a(i + r, k);
+          const float* b = B + k * ldb + j;
 #pragma omp simd
-        for (int64_t j = 0; j < n; ++j) c0[j] += a0 * b[j];
+          for (int64_t jj = 0; jj < n; ++jj) cr[jj] += ar * b[jj];
+        }
       }
     }
   }

@@ -1,6 +1,6 @@
-// A plain blocked single-precision GEMM shared by the reference Conv, ConvTranspose, MatMul,
-// Gemm and FullyConnected. Cache tiles of 64 x 256 x 256 with four A rows per pass over a
-// B row, the inner loop vectorised over N; no packing, so no scratch. Far from oneDNN, fast
+// A blocked single-precision GEMM shared by the reference Conv, ConvTranspose, MatMul,
+// Gemm and FullyConnected: cache tiles of 64 x 256 x 256 and a 4 x 16 register block (GCC
+// vector extensions); no packing, so no scratch. Far from oneDNN, fast
 // enough for the shapes oneDNN declines.
 #pragma once
 #include <cstdint>

@@ -26,12 +26,11 @@ inline void row(const float* x, float* y, int64_t n, int64_t stride) {
   }
   float sum = 0;
   if (stride == 1) {
+    // exp(x - max) into y 8 lanes at a time (LogSoftmax overwrites it below), then the sum.
+    const v8f m = splat(mx);
+    map8(x, y, n, [&](v8f v) { return exp8(v - m); });
 #pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < n; ++i) {
-      const float e = exp_f(x[i] - mx);
-      if constexpr (kOp == OpKind::Softmax) y[i] = e;
-      sum += e;
-    }
+    for (int64_t i = 0; i < n; ++i) sum += y[i];
   } else {
     for (int64_t i = 0; i < n; ++i) {
       const float e = exp_f(x[i * stride] - mx);

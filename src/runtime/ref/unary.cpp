@@ -34,9 +34,35 @@ template <class T> T fexp(T x) { if constexpr (std::is_same_v<T, float>) return 
 template <class T> T ftanh(T x) { if constexpr (std::is_same_v<T, float>) return tanh_f(x); else return std::tanh(x); }
 template <class T> T ferf(T x) { if constexpr (std::is_same_v<T, float>) return erf_f(x); else return std::erf(x); }
 
+// The transcendental float32 activations, 8 lanes at a time; false if `op` is not one.
+bool run_vector(OpKind op, const Params& p, const void* s, void* d, int64_t n) {
+  const float* x = static_cast<const float*>(s);
+  float* y = static_cast<float*>(d);
+  auto go = [&](auto f) {
+    parallel_range((n + 7) / 8, [&](int64_t begin, int64_t end) {
+      map8(x + begin * 8, y + begin * 8, std::min(n, end * 8) - begin * 8, f);
+    });
+  };
+  switch (op) {
+    case OpKind::Exp: go([](v8f v) { return exp8(v); }); return true;
+    case OpKind::Sigmoid: go([](v8f v) { return sigmoid8(v); }); return true;
+    case OpKind::Tanh: go([](v8f v) { return tanh8(v); }); return true;
+    case OpKind::Erf: go([](v8f v) { return erf8(v); }); return true;
+    case OpKind::Gelu:
+      if (p.tanh_gelu)
+        go([](v8f v) { return 0.5f * v * (1.0f + tanh8(0.7978845608028654f * (v + 0.044715f * v * v * v))); });
+      else
+        go([](v8f v) { return 0.5f * v * (1.0f + erf8(v * 0.7071067811865476f)); });
+      return true;
+    default: return false;
+  }
+}
+
 // Float ops (float32 and float64). Returns false if `op` is not one.
 template <class T>
 bool run_float(OpKind op, const Params& p, const void* s, void* d, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    if (run_vector(op, p, s, d, n)) return true;
   const T a = static_cast<T>(p.alpha), b = static_cast<T>(p.beta), g = static_cast<T>(p.gamma);
   switch (op) {
     case OpKind::Abs: map<T, T>(s, d, n, [](T x) { return std::fabs(x); }); break;
