@@ -46,6 +46,10 @@ struct KernelContext {
   // layout to the one it writes.
   std::vector<TensorDesc> outputs;
   int threads = 1;
+  // Set by create(): output 0 may take the buffer of this input when no later node reads the
+  // input (same layout and size), as a residual that a sum post-op accumulates into. The kernel
+  // must work both ways; it sees equal src and dst pointers when the planner did it.
+  int output0_may_alias = -1;
 
   const ir::Attribute* attr(const std::string& key) const;
   std::string describe() const { return node->describe(); }

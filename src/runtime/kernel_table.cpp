@@ -1,6 +1,7 @@
 // The dispatch table: for each op, its kernels in the order they are tried (fastest first,
 // the reference last). This is the only list of kernels; adding a kernel is adding its
 // entry here.
+#include "runtime/dnnl/dnnl_kernels.hpp"
 #include "runtime/kernel.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 
@@ -11,6 +12,7 @@ std::vector<KernelEntry> build_table() {
   std::vector<KernelEntry> table;
   auto add = [&](std::vector<KernelEntry> entries) { table.insert(table.end(), entries.begin(), entries.end()); };
   // oneDNN kernels first: they win wherever they accept a node.
+  add(onednn::all_entries());
   // Reference kernels last.
   add(ref::all_entries());
   return table;

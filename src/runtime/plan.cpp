@@ -86,6 +86,42 @@ struct Builder {
   }
 };
 
+// Lets output 0 of a step take an input's buffer (KernelContext::output0_may_alias) when the
+// input lives in the arena, no later step or graph output reads it, no other input of the
+// step shares its storage, and both are stored alike. Runs in step order, so chains of
+// in-place steps (residual after residual) keep sharing one buffer.
+void share_inplace_buffers(const std::vector<PlanStep>& steps, std::vector<PlanTensor>& tensors,
+                           const std::vector<int>& output_tensors, const std::vector<std::pair<int, int>>& inplace) {
+  if (inplace.empty()) return;
+  auto root = [&](int t) {
+    while (tensors[static_cast<size_t>(t)].alias_of >= 0) t = tensors[static_cast<size_t>(t)].alias_of;
+    return t;
+  };
+  std::vector<int> last_read(tensors.size(), -1);  // per root tensor
+  for (size_t s = 0; s < steps.size(); ++s)
+    for (int t : steps[s].srcs)
+      if (t >= 0) last_read[static_cast<size_t>(root(t))] = static_cast<int>(s);
+  for (int t : output_tensors) last_read[static_cast<size_t>(root(t))] = static_cast<int>(steps.size());
+  for (const auto& [s, i] : inplace) {
+    const PlanStep& step = steps[static_cast<size_t>(s)];
+    if (static_cast<size_t>(i) >= step.srcs.size() || step.srcs[static_cast<size_t>(i)] < 0 || step.dsts.empty() ||
+        step.dsts[0] < 0)
+      continue;
+    const int in = step.srcs[static_cast<size_t>(i)], out = step.dsts[0], r = root(in);
+    const PlanTensor& src = tensors[static_cast<size_t>(in)];
+    const PlanTensor& dst = tensors[static_cast<size_t>(out)];
+    if (tensors[static_cast<size_t>(r)].storage != PlanTensor::Storage::kArena || last_read[static_cast<size_t>(r)] != s ||
+        dst.alias_of >= 0 || src.desc.layout != dst.desc.layout || src.desc.bytes() != dst.desc.bytes())
+      continue;
+    bool shared = false;
+    for (size_t j = 0; j < step.srcs.size(); ++j)
+      if (j != static_cast<size_t>(i) && step.srcs[j] >= 0 && root(step.srcs[j]) == r) shared = true;
+    if (shared) continue;
+    tensors[static_cast<size_t>(out)].alias_of = in;
+    last_read[static_cast<size_t>(r)] = last_read[static_cast<size_t>(out)];
+  }
+}
+
 void* aligned_alloc_or_throw(size_t bytes, const char* what) {
   if (bytes == 0) return nullptr;
   void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
@@ -138,6 +174,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     return t;
   };
 
+  std::vector<std::pair<int, int>> inplace;  // (step, input) whose buffer output 0 may take
   for (ir::NodeId n : graph.topological_order()) {
     const ir::Node& node = graph.nodes[static_cast<size_t>(n)];
     KernelContext ctx;
@@ -177,6 +214,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
       continue;
     }
     step.kernel = entry->create(ctx);
+    if (ctx.output0_may_alias >= 0) inplace.emplace_back(static_cast<int>(plan->steps_.size()), ctx.output0_may_alias);
     for (size_t i = 0; i < srcs.size(); ++i) {
       if (srcs[i] < 0) continue;
       const PlanTensor& src = plan->tensors_[static_cast<size_t>(srcs[i])];
@@ -206,8 +244,10 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
   for (PlanStep& step : plan->steps_)
     if (step.kernel) plan->scratch_bytes_ = std::max(plan->scratch_bytes_, step.kernel->scratch_bytes());
 
-  // Liveness of every arena tensor, counting reads through views as reads of the root.
   const int step_count = static_cast<int>(plan->steps_.size());
+  share_inplace_buffers(plan->steps_, plan->tensors_, plan->output_tensors_, inplace);
+
+  // Liveness of every arena tensor, counting reads through views as reads of the root.
   std::vector<int> request_of(plan->tensors_.size(), -1);
   std::vector<BufferRequest> requests;
   for (int s = 0; s < step_count; ++s) {
