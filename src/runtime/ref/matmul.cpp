@@ -37,6 +37,7 @@ class MatMulKernel final : public Kernel {
   explicit MatMulKernel(const KernelContext& ctx) {
     matmul_dims(ctx.inputs[0].shape, ctx.inputs[1].shape, &d_);
     const int64_t batch = shape_numel(d_.out_batch);
+    empty_ = batch * d_.m * d_.n == 0;
     // Batch offsets of A and B (in matrices), by broadcasting index vectors.
     const Broadcast p = make_broadcast(d_.out_batch, {d_.a_batch, d_.b_batch});
     for (int64_t r = 0; r < p.rows; ++r) {
@@ -57,6 +58,7 @@ class MatMulKernel final : public Kernel {
     const float* b = static_cast<const float*>(args.src[1]);
     float* y = static_cast<float*>(args.dst[0]);
     const int64_t m = d_.m, k = d_.k, n = d_.n;
+    if (empty_) return;
     if (merged_) {
       sgemm(false, false, m * static_cast<int64_t>(a_off_.size()), n, k, 1.0f, a, k, b, n, 0.0f, y, n);
       return;
@@ -71,7 +73,7 @@ class MatMulKernel final : public Kernel {
  private:
   MatMulDims d_;
   std::vector<int64_t> a_off_, b_off_;
-  bool merged_ = false;
+  bool merged_ = false, empty_ = false;
 };
 
 std::string why_not_matmul(const KernelContext& ctx) {
