@@ -1,0 +1,103 @@
+// Shared helpers of the FP32 passes (see pass_util.hpp).
+#include "passes/pass_util.hpp"
+
+#include <limits>
+
+#include "ir/shapes/shape_util.hpp"
+
+namespace octet::passes {
+
+ir::NodeId Uses::sole(ir::ValueId v) const {
+  if (v == ir::kNoValue || graph.is_graph_output(v)) return ir::kNoNode;
+  const auto& users = of.at(static_cast<size_t>(v));
+  return users.size() == 1 ? users[0] : ir::kNoNode;
+}
+
+bool Uses::unused(ir::ValueId v) const {
+  return v == ir::kNoValue || (of.at(static_cast<size_t>(v)).empty() && !graph.is_graph_output(v));
+}
+
+ir::NodeId producer_of(const ir::Graph& graph, ir::ValueId v, ir::OpKind op) {
+  if (v == ir::kNoValue) return ir::kNoNode;
+  const ir::NodeId p = graph.value(v).producer;
+  if (p == ir::kNoNode) return ir::kNoNode;
+  const ir::Node& n = graph.nodes[static_cast<size_t>(p)];
+  return !n.dead && n.op == op ? p : ir::kNoNode;
+}
+
+const Tensor* f32_constant(const ir::Graph& graph, ir::ValueId v) {
+  const Tensor* t = graph.constant(v);
+  return t && t->dtype == DType::kFloat32 ? t : nullptr;
+}
+
+std::optional<float> scalar_constant(const ir::Graph& graph, ir::ValueId v) {
+  const Tensor* t = graph.constant(v);
+  if (!t || t->numel() != 1) return std::nullopt;
+  if (t->dtype == DType::kFloat32) return t->data<float>()[0];
+  if (t->dtype == DType::kFloat64) return static_cast<float>(t->data<double>()[0]);
+  if (t->dtype == DType::kInt64 || t->dtype == DType::kInt32) return static_cast<float>(ir::shapes::tensor_ints(*t)[0]);
+  return std::nullopt;
+}
+
+ir::ValueId add_f32(ir::Graph& graph, const std::string& base, Shape shape, const std::vector<float>& data) {
+  return graph.add_constant(base, Tensor::from_vector<float>(DType::kFloat32, std::move(shape), data));
+}
+
+void take_output(ir::Graph& graph, ir::NodeId keep, ir::NodeId absorbed, size_t index) {
+  ir::Node& a = graph.nodes[static_cast<size_t>(absorbed)];
+  const ir::ValueId out = a.outputs.at(index);
+  a.dead = true;
+  ir::Node& k = graph.nodes[static_cast<size_t>(keep)];
+  const ir::ValueId old = k.outputs.at(0);
+  graph.value(old).producer = ir::kNoNode;
+  k.outputs[0] = out;
+  graph.value(out).producer = keep;
+}
+
+bool depends_on(const ir::Graph& graph, ir::ValueId target, ir::NodeId source) {
+  std::vector<char> seen(graph.nodes.size(), 0);
+  std::vector<ir::ValueId> stack = {target};
+  while (!stack.empty()) {
+    const ir::ValueId v = stack.back();
+    stack.pop_back();
+    if (v == ir::kNoValue) continue;
+    const ir::NodeId p = graph.value(v).producer;
+    if (p == ir::kNoNode || seen[static_cast<size_t>(p)]) continue;
+    if (p == source) return true;
+    seen[static_cast<size_t>(p)] = 1;
+    for (ir::ValueId in : graph.nodes[static_cast<size_t>(p)].inputs) stack.push_back(in);
+  }
+  return false;
+}
+
+std::optional<Activation> activation_of(const ir::Graph& graph, const ir::Node& node) {
+  using ir::OpKind;
+  switch (node.op) {
+    case OpKind::Relu: return Activation{"Relu"};
+    case OpKind::Sigmoid: return Activation{"Sigmoid"};
+    case OpKind::Tanh: return Activation{"Tanh"};
+    case OpKind::HardSwish: return Activation{"HardSwish"};
+    case OpKind::LeakyRelu: return Activation{"LeakyRelu", node.attr_float("alpha", 0.01f)};
+    case OpKind::HardSigmoid:
+      return Activation{"HardSigmoid", node.attr_float("alpha", 0.2f), node.attr_float("beta", 0.5f)};
+    case OpKind::Clip: {
+      Activation a{"Clip", std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max()};
+      if (graph.opset < 11) {
+        a.alpha = node.attr_float("min", a.alpha);
+        a.beta = node.attr_float("max", a.beta);
+        return a;
+      }
+      // Bounds are optional inputs from opset 11; they must be constant to fuse.
+      for (size_t i = 1; i <= 2; ++i) {
+        if (node.input(i) == ir::kNoValue) continue;
+        const auto bound = scalar_constant(graph, node.input(i));
+        if (!bound) return std::nullopt;
+        (i == 1 ? a.alpha : a.beta) = *bound;
+      }
+      return a;
+    }
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace octet::passes

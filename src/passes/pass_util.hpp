@@ -1,0 +1,53 @@
+// Small graph queries and rewrites the FP32 passes share: use lists, constant reading,
+// making new constants (never mutating a shared tensor), and moving a fused node's output
+// onto the value the absorbed node produced so that names of graph outputs survive.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.hpp"
+
+namespace octet::passes {
+
+// Live consumers of every value, refreshed by passes after each rewrite.
+struct Uses {
+  const ir::Graph& graph;
+  std::vector<std::vector<ir::NodeId>> of;
+  explicit Uses(const ir::Graph& g) : graph(g), of(g.consumers()) {}
+  void refresh() { of = graph.consumers(); }
+  // The only consumer of v when v has exactly one and is not a graph output, else kNoNode.
+  ir::NodeId sole(ir::ValueId v) const;
+  // True when v is read by no live node and is not a graph output.
+  bool unused(ir::ValueId v) const;
+};
+
+// The node producing v if it is live and of kind `op`, else kNoNode.
+ir::NodeId producer_of(const ir::Graph& graph, ir::ValueId v, ir::OpKind op);
+
+// A float32 constant, or nullptr.
+const Tensor* f32_constant(const ir::Graph& graph, ir::ValueId v);
+// The value of a one-element numeric constant, or nullopt.
+std::optional<float> scalar_constant(const ir::Graph& graph, ir::ValueId v);
+
+// Adds a float32 constant named after `base`.
+ir::ValueId add_f32(ir::Graph& graph, const std::string& base, Shape shape, const std::vector<float>& data);
+
+// Makes `keep` produce `absorbed`'s output `index` as its output 0 and marks `absorbed`
+// dead; keep's former output 0 is left unreferenced. The surviving value keeps its name,
+// so a graph output fused into its producer keeps its name too.
+void take_output(ir::Graph& graph, ir::NodeId keep, ir::NodeId absorbed, size_t index = 0);
+
+// True when `target` is computed (transitively) from the output of node `source`.
+bool depends_on(const ir::Graph& graph, ir::ValueId target, ir::NodeId source);
+
+// Float activation ops a FusedConv/FullyConnected can absorb, with their attributes.
+struct Activation {
+  std::string kind;  // "Relu", "LeakyRelu", "Clip", ...
+  float alpha = 0.0f, beta = 0.0f;
+};
+// The activation `node` computes on its input 0, when it is one FusedConv supports and its
+// parameters are constant; nullopt otherwise.
+std::optional<Activation> activation_of(const ir::Graph& graph, const ir::Node& node);
+
+}  // namespace octet::passes
