@@ -69,7 +69,7 @@ struct Activation {
         return;
       case Kind::kTanh: map8(y, y, n, [](v8f v) { return tanh8(v); }); return;
       case Kind::kSwish: map8(y, y, n, [](v8f v) { return v * sigmoid8(v); }); return;
-      case Kind::kGelu: map8(y, y, n, [](v8f v) { return 0.5f * v * (1.0f + erf8(v * 0.7071067811865476f)); }); return;
+      case Kind::kGelu: map8(y, y, n, [](v8f v) { return gelu8(v); }); return;
     }
   }
 };

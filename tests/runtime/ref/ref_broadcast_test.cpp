@@ -49,7 +49,7 @@ TEST(RefBroadcast, FloatShapes) {
     const Tensor a = random_tensor(DType::kFloat32, c.a, seed++);
     const Tensor b = random_tensor(DType::kFloat32, c.b, seed++, 0.5, 2.0);
     SCOPED_TRACE(shape_str(c.a) + " op " + shape_str(c.b));
-    OpTester(OpKind::Add).input("A", a).input("B", b)
+    OpTester(OpKind::Add).threads(2).input("A", a).input("B", b)
         .expect(0, naive_binary<float>(DType::kFloat32, a, b, c.out, [](float x, float y) { return x + y; })).run();
     OpTester(OpKind::Div).input("A", a).input("B", b)
         .expect(0, naive_binary<float>(DType::kFloat32, a, b, c.out, [](float x, float y) { return x / y; })).run();

@@ -53,7 +53,7 @@ TEST(RefConv, MatchesDirectConvolution) {
     const Tensor w = random_tensor(DType::kFloat32, {p.m, p.c / p.group, p.k, p.k}, seed++);
     const Tensor b = random_tensor(DType::kFloat32, {p.m}, seed++);
     OpTester t(OpKind::Conv);
-    t.input("X", x).constant("W", w).constant("B", b)
+    t.threads(2).input("X", x).constant("W", w).constant("B", b)
         .attr("strides", std::vector<int64_t>{p.stride, p.stride})
         .attr("pads", std::vector<int64_t>{p.pad, p.pad, p.pad, p.pad})
         .attr("dilations", std::vector<int64_t>{p.dil, p.dil})
