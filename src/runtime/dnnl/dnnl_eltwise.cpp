@@ -121,10 +121,12 @@ std::unique_ptr<Kernel> create(KernelContext& ctx) {
 
 }  // namespace
 
+// Log is left to the reference kernel: oneDNN's eltwise_log gives log(1) = -1.4e-6, not 0, and
+// fails the ONNX node test test_log_example.
 std::vector<KernelEntry> eltwise_entries() {
   std::vector<KernelEntry> entries;
   for (OpKind op : {OpKind::Relu, OpKind::LeakyRelu, OpKind::Sigmoid, OpKind::Tanh, OpKind::HardSigmoid,
-                    OpKind::HardSwish, OpKind::Clip, OpKind::Elu, OpKind::Exp, OpKind::Log, OpKind::Sqrt, OpKind::Abs,
+                    OpKind::HardSwish, OpKind::Clip, OpKind::Elu, OpKind::Exp, OpKind::Sqrt, OpKind::Abs,
                     OpKind::Neg, OpKind::Reciprocal, OpKind::Softplus, OpKind::Mish, OpKind::Round, OpKind::Gelu})
     entries.push_back({"dnnl_eltwise", op, why_not, create});
   return entries;
