@@ -22,6 +22,11 @@ dnnl::stream& stream() {
   return s;
 }
 
+bool winograd_allowed() {
+  const char* v = std::getenv("OCTET_DNNL_WINOGRAD");
+  return !v || std::string(v) != "0";
+}
+
 dt dt_of(DType dtype) {
   switch (dtype) {
     case DType::kFloat32: return dt::f32;

@@ -36,6 +36,8 @@ bool layout_fits(Layout layout, size_t rank);
 // for tests of every layout on any CPU and for comparing layouts in benchmarks; nullopt
 // (the default) lets oneDNN choose per shape.
 std::optional<Layout> forced_layout();
+// False when OCTET_DNNL_WINOGRAD=0: convolutions then stay direct (for comparisons).
+bool winograd_allowed();
 
 // Appends the post-ops of a fused activation ("" for none; the names of ops.def's FusedConv);
 // returns the reason when the activation is unknown.

@@ -176,6 +176,18 @@ TEST(DnnlConv, EveryLayout) {
   }
 }
 
+// 3x3 stride-1 convs of 32+ channels run Winograd where oneDNN has it (AVX-512); its
+// rounding differs from direct convolution by a few ulps of the accumulated sum.
+TEST(DnnlConv, WinogradShapes) {
+  uint32_t seed = 700;
+  for (const char* wino : {"1", "0"}) {
+    ScopedEnv env("OCTET_DNNL_WINOGRAD", wino);
+    check({{1, 64, 14, 14}, {64, 64, 3, 3}, {}, {1, 1, 1, 1}}, seed += 10, true, "Relu");
+    check({{1, 32, 20, 17}, {48, 32, 3, 3}, {}, {0, 1, 1, 0}}, seed += 10, true, "");
+    check({{2, 40, 9, 9}, {40, 40, 3, 3}, {}, {1, 1, 1, 1}, {}, 1, "NOTSET", false}, seed += 10, true, "Tanh");
+  }
+}
+
 TEST(DnnlConv, TwoThreads) {
   check({{1, 32, 28, 28}, {64, 32, 3, 3}, {}, {1, 1, 1, 1}}, 400, true, "Relu", 0, 0, true, 2);
 }
