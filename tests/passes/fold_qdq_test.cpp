@@ -219,7 +219,7 @@ TEST(FoldQdq, GemmAfterFlattenBecomesQFullyConnected) {
   QdqBuilder b;
   const ir::ValueId x = b.input("x", {2, 4, 3, 3});
   const ir::ValueId flat = b.node(K::Flatten, {b.qdq(x, 0.02f, 128, u8)}, {{"axis", int_attr(1)}});
-  auto w = b.weights({10, 36}, true, 127, 0);
+  auto w = b.weights({10, 36}, true, QdqBuilder::default_limit(), 0);
   const ir::ValueId y = b.node(K::Gemm, {flat, w.dq, b.bias(10, 0.02f, w.scales)}, {{"transB", int_attr(1)}});
   b.output(b.qdq(y, 0.05f, 128, u8));
   const auto ops = folded_ops(b);
@@ -230,7 +230,7 @@ TEST(FoldQdq, GemmAfterFlattenBecomesQFullyConnected) {
 TEST(FoldQdq, MatMulWithBiasAddBecomesQFullyConnected) {
   QdqBuilder b;
   const ir::ValueId x = b.input("x", {3, 20});
-  auto w = b.weights({20, 7}, true, 127, 1);
+  auto w = b.weights({20, 7}, true, QdqBuilder::default_limit(), 1);
   const ir::ValueId mm = b.node(K::MatMul, {b.qdq(x, 0.03f, 0, s8), w.dq});
   std::vector<float> bias(7);
   for (size_t i = 0; i < bias.size(); ++i) bias[i] = 0.1f * static_cast<float>(i) - 0.3f;

@@ -12,6 +12,7 @@
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
 #include "octet/engine.hpp"
+#include "runtime/dnnl/int8/int8_kernels.hpp"
 
 namespace octet::test {
 
@@ -75,13 +76,16 @@ class QdqBuilder {
     return dequantize(quantize(x, scale, zp, dtype), scale, zp, dtype);
   }
 
-  // Random int8 weights of `shape` in [-limit, limit] (limit 127 for 8-bit, 63 for 7-bit),
-  // with per-channel scales along `axis` (or one scale), behind a DequantizeLinear.
+  // Random int8 weights of `shape` in [-limit, limit] (127 for 8-bit, 63 for 7-bit; by default
+  // 8-bit where the CPU's INT8 dot products are exact, else 7-bit as the quantizer's saturation
+  // fix makes them), with per-channel scales along `axis` (or one scale), behind a
+  // DequantizeLinear.
   struct Weights {
     ir::ValueId dq;
     std::vector<float> scales;
   };
-  Weights weights(Shape shape, bool per_channel, int limit = 127, int64_t axis = 0) {
+  static int default_limit() { return rt::onednn::int8::int8_dot_products_exact() ? 127 : 63; }
+  Weights weights(Shape shape, bool per_channel, int limit = default_limit(), int64_t axis = 0) {
     Tensor w(DType::kInt8, shape);
     std::uniform_int_distribution<int> dist(-limit, limit);
     for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(dist(rng_));

@@ -2,6 +2,8 @@
 // scales (mask 2), src and dst zero points, the residual as a sum post-op with its own scale
 // and zero point, the activation as eltwise post-ops. Weights (int8, groups split out) and
 // the bias are packed once at create time. src, dst and the residual are NHWC.
+#include <cstdlib>
+
 #include "octet/error.hpp"
 #include "runtime/dnnl/dnnl_context.hpp"
 #include "runtime/dnnl/dnnl_window.hpp"
@@ -17,6 +19,12 @@ using dt = dnnl::memory::data_type;
 
 struct Setup {
   q::QuantAttrs attrs;
+  // Without VNNI oneDNN runs an int8 source with its weights halved (a lost bit). When the
+  // weights fit in 7 bits, running source + 128 as uint8 with zero point + 128 instead is
+  // exact: one extra pass over the input, made only on such CPUs.
+  bool shift_src = false;
+  DType dtype_src = DType::kUInt8;  // what the convolution reads
+  int32_t zero_point_src = 0;
   q::Requant requant;
   Window window;
   int64_t groups = 1;
@@ -61,7 +69,7 @@ std::string choose_pd(const KernelContext& ctx, Setup& s) {
   for (float v : scales) uniform = uniform && v == scales[0];
   if (uniform) attr.set_output_scales(0, {scales[0]});
   else attr.set_output_scales(1 << 1, scales);
-  if (s.attrs.zero_point_x != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  if (s.zero_point_src != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
   if (s.requant.zero_point_y != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
   dnnl::post_ops ops;
   const DType dtype_sum = s.has_sum ? ctx.inputs[3].dtype : DType::kUndefined;
@@ -76,7 +84,7 @@ std::string choose_pd(const KernelContext& ctx, Setup& s) {
     if (!layout_fits(l, x.shape.size())) continue;
     try {
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                        md_of(x.shape, x.dtype, l), wei, bias, md_of(y.shape, y.dtype, l),
+                                        md_of(x.shape, s.dtype_src, l), wei, bias, md_of(y.shape, y.dtype, l),
                                         s.window.strides, s.window.dilations, s.window.pad_l, s.window.pad_r);
       dnnl::convolution_forward::primitive_desc pd(d, attr, engine());
       if (is_reference_impl(pd)) {
@@ -100,6 +108,18 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   const TensorDesc& y = ctx.outputs[0];
   const Shape& w = ctx.inputs[1].shape;
   s.requant = q::Requant::make(s.attrs, y.shape[1]);
+  s.dtype_src = x.dtype;
+  s.zero_point_src = s.attrs.zero_point_x;
+  if (x.dtype == DType::kInt8 && !int8_dot_products_exact()) {
+    const Tensor& wt = *ctx.constants[1];
+    bool seven_bit = true;
+    for (int64_t i = 0; i < wt.numel() && seven_bit; ++i) seven_bit = std::abs(wt.data<int8_t>()[i]) <= 63;
+    if (seven_bit) {
+      s.shift_src = true;
+      s.dtype_src = DType::kUInt8;
+      s.zero_point_src = s.attrs.zero_point_x + 128;
+    }
+  }
   if (std::string why = activation_why_not(s.requant.activation.kind); !why.empty()) return why;
   s.groups = ctx.node->attr_int("group", 1);
   s.has_bias = ctx.inputs.size() > 2 && ctx.inputs[2].present();
@@ -118,10 +138,21 @@ class QConvKernel final : public DnnlKernel {
     ctx.inputs[0].layout = s.layout;
     ctx.outputs[0].layout = s.layout;
     const auto& pd = s.pd;
+    dnnl::memory src = src_memory(0, md_of(ctx.inputs[0].shape, ctx.inputs[0].dtype, s.layout));
+    if (s.shift_src) {
+      // int8 -> uint8 + 128, exactly: a reorder with a dst zero point of 128.
+      dnnl::memory shifted = scratch_memory(pd.src_desc());
+      dnnl::primitive_attr attr = base_attr();
+      attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
+      dnnl::reorder::primitive_desc rpd(engine(), src.get_desc(), engine(), pd.src_desc(), attr);
+      add_call(dnnl::reorder(rpd), rpd,
+               {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, shifted}, {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, zero_point_memory(128)}});
+      src = shifted;
+    }
     dnnl::memory wei = pack_constant(ctx.constants[1]->bytes.data(),
                                      weights_md(ctx.inputs[1].shape, s.groups, tag::undef), pd.weights_desc());
     std::vector<std::pair<int, dnnl::memory>> args = {
-        {DNNL_ARG_SRC, src_memory(0, pd.src_desc())},
+        {DNNL_ARG_SRC, src},
         {DNNL_ARG_WEIGHTS, wei},
         {DNNL_ARG_DST, dst_memory(0, pd.dst_desc())},
     };
@@ -129,8 +160,8 @@ class QConvKernel final : public DnnlKernel {
       const dnnl::memory::desc user({ctx.outputs[0].shape[1]}, dt_of(s.dtype_bias), tag::a);
       args.emplace_back(DNNL_ARG_BIAS, pack_constant(ctx.constants[2]->bytes.data(), user, pd.bias_desc()));
     }
-    if (s.attrs.zero_point_x != 0)
-      args.emplace_back(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zero_point_memory(s.attrs.zero_point_x));
+    if (s.zero_point_src != 0)
+      args.emplace_back(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zero_point_memory(s.zero_point_src));
     if (s.requant.zero_point_y != 0)
       args.emplace_back(DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST, zero_point_memory(s.requant.zero_point_y));
     if (s.has_sum) {
