@@ -7,6 +7,7 @@ Command inspect_command();
 Command run_command();
 Command bench_command();
 Command convert_command();
+Command eval_command();
 Command ops_command();
 
 const std::vector<Command>& command_table() {
@@ -15,6 +16,7 @@ const std::vector<Command>& command_table() {
       run_command(),
       bench_command(),
       convert_command(),
+      eval_command(),
       ops_command(),
   };
   return table;
