@@ -9,6 +9,7 @@
 namespace octet::rt::onednn {
 
 std::vector<KernelEntry> conv_entries();             // Conv, FusedConv
+std::vector<KernelEntry> conv_transpose_entries();   // ConvTranspose
 std::vector<KernelEntry> fully_connected_entries();  // FullyConnected, Gemm (constant B)
 std::vector<KernelEntry> matmul_entries();           // MatMul
 std::vector<KernelEntry> pool_entries();             // MaxPool, AveragePool, Global*Pool

@@ -13,7 +13,7 @@ using rt::Layout;
 TEST(DnnlEltwise, EveryOpInEveryLayout) {
   struct Case {
     OpKind op;
-    float lo = -3.0f, hi = 3.0f;  // input range (Log and Sqrt need positives)
+    float lo = -3.0f, hi = 3.0f;  // input range (Sqrt and Reciprocal want positives)
     std::vector<std::pair<std::string, float>> attrs;
   };
   const std::vector<Case> cases = {
@@ -22,7 +22,7 @@ TEST(DnnlEltwise, EveryOpInEveryLayout) {
       {OpKind::HardSigmoid, -4, 4, {{"alpha", 0.3f}, {"beta", 0.4f}}},
       {OpKind::HardSwish, -5, 5},
       {OpKind::Elu, -3, 3, {{"alpha", 0.7f}}},
-      {OpKind::Exp},         {OpKind::Log, 0.01f, 5.0f},
+      {OpKind::Exp},
       {OpKind::Sqrt, 0.0f, 5.0f},
       {OpKind::Abs},         {OpKind::Neg},
       {OpKind::Reciprocal, 0.5f, 4.0f},
