@@ -55,7 +55,7 @@ TEST(Int8Saturation, EightBitWeightsSaturateOnlyWithoutVnni) {
   }
 }
 
-// Per-layer measurement on a real QDQ model: every QConv's real inputs (from one run of the
+// Per-layer measurement on a real QDQ model: every QConv's and QFullyConnected's real inputs (from one run of the
 // folded model on a random image) through the oneDNN kernel and the reference.
 TEST(Int8Saturation, RealLayersOfAQdqModel) {
   const char* path = std::getenv("OCTET_SATURATION_MODEL");
@@ -68,12 +68,12 @@ TEST(Int8Saturation, RealLayersOfAQdqModel) {
   ir::Graph graph = CompiledModel::compile(model, options).graph();
   std::vector<ir::NodeId> convs;
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
-    if (graph.nodes[n].op != ir::OpKind::QConv) continue;
+    if (graph.nodes[n].op != ir::OpKind::QConv && graph.nodes[n].op != ir::OpKind::QFullyConnected) continue;
     convs.push_back(static_cast<ir::NodeId>(n));
     for (ir::ValueId v : graph.nodes[n].inputs)
       if (v != ir::kNoValue && !graph.value(v).is_constant() && !graph.is_graph_output(v)) graph.outputs.push_back(v);
   }
-  ASSERT_FALSE(convs.empty()) << path << " has no QConv after folding";
+  ASSERT_FALSE(convs.empty()) << path << " has no QConv or QFullyConnected after folding";
   CompileOptions no_passes = options;
   no_passes.optimize = false;
   CompiledModel probe = CompiledModel::compile(Model(std::make_shared<ir::Graph>(graph)), no_passes);
@@ -100,7 +100,7 @@ TEST(Int8Saturation, RealLayersOfAQdqModel) {
       else if (graph.value(v).is_constant()) ins.push_back(g.add_constant(graph.value(v).name, *graph.value(v).data));
       else ins.push_back(g.add_input(graph.value(v).name, *value_data.at(v)));
     }
-    g.set_node(ir::OpKind::QConv, ins, node.attrs);
+    g.set_node(node.op, ins, node.attrs);
     std::string kernel;
     const Mismatch m = compare(g.run_compiled(&kernel), g.run_reference());
     total += g.graph.value(g.graph.outputs[0]).shape.empty() ? 0 : shape_numel(g.graph.value(g.graph.outputs[0]).shape);
@@ -110,7 +110,7 @@ TEST(Int8Saturation, RealLayersOfAQdqModel) {
       std::cout << node.name << " (" << kernel << "): " << m.differing << " elements differ, by up to " << m.max_diff
                 << " steps\n";
   }
-  std::cout << path << ": " << convs.size() << " QConv layers, " << differing << " of " << total
+  std::cout << path << ": " << convs.size() << " QConv/QFullyConnected layers, " << differing << " of " << total
             << " output elements differ from exact integer arithmetic (largest " << worst << " steps) on "
             << (rt::onednn::int8::int8_dot_products_exact() ? "a VNNI" : "a non-VNNI") << " oneDNN ISA\n";
   if (rt::onednn::int8::int8_dot_products_exact()) EXPECT_LE(worst, 1.0);
