@@ -14,6 +14,7 @@
 #include "octet/error.hpp"
 #include "octet/quantize.hpp"
 #include "passes/pipeline.hpp"
+#include "quant/algorithms/default_quantization.hpp"
 #include "quant/algorithms/full_bias_correction.hpp"
 #include "quant/algorithms/layer_error.hpp"
 #include "quant/algorithms/quant_setup.hpp"
@@ -77,8 +78,10 @@ Tensor tensor_of(const Shape& shape, const std::vector<float>& values) {
 
 }  // namespace
 
-QuantizeResult quantize(const Model& model, const SampleSource& samples, const QuantizeOptions& options) {
-  using namespace quant;
+namespace quant {
+
+DefaultQuantizationState default_quantization(const Model& model, const SampleSource& samples,
+                                              const QuantizeOptions& options) {
   QuantizeReport report;
   StageTimer timer(report, options.verbose);
   const size_t count = std::min(options.subset_size, samples.count);
@@ -87,7 +90,7 @@ QuantizeResult quantize(const Model& model, const SampleSource& samples, const Q
   report.calibration_samples = count;
   report.preset = preset_name(options.preset);
 
-  const ir::Graph g = prepare_graph(model.graph(), options);
+  ir::Graph g = prepare_graph(model.graph(), options);
   timer.done("optimize FP32 graph");
 
   QuantSetup setup = select_quantizers(g, options);
@@ -178,8 +181,15 @@ QuantizeResult quantize(const Model& model, const SampleSource& samples, const Q
     timer.done("per-layer error");
   }
 
-  restore_dynamic_dims(qdq, model.graph());
-  return {Model(std::make_shared<ir::Graph>(std::move(qdq))), std::move(report)};
+  return {std::move(g), std::move(setup), std::move(stats), std::move(report), std::move(qdq)};
+}
+
+}  // namespace quant
+
+QuantizeResult quantize(const Model& model, const SampleSource& samples, const QuantizeOptions& options) {
+  quant::DefaultQuantizationState state = quant::default_quantization(model, samples, options);
+  quant::restore_dynamic_dims(state.qdq, model.graph());
+  return {Model(std::make_shared<ir::Graph>(std::move(state.qdq))), std::move(state.report)};
 }
 
 }  // namespace octet
