@@ -16,6 +16,8 @@ std::vector<KernelEntry> pool_entries();             // MaxPool, AveragePool, Gl
 std::vector<KernelEntry> eltwise_entries();          // unary activations and math
 std::vector<KernelEntry> binary_entries();           // Add, Sub, Mul, Div, Max, Min
 std::vector<KernelEntry> concat_entries();           // Concat
+std::vector<KernelEntry> softmax_entries();          // Softmax, LogSoftmax
+std::vector<KernelEntry> layer_norm_entries();       // LayerNormalization
 std::vector<KernelEntry> reorder_entries();          // the planner's layout changes
 
 // Every oneDNN entry above, in one list, for the kernel table.
