@@ -14,8 +14,9 @@ ir::Graph load_model(const std::string& path);
 // Parses a serialized ModelProto already in memory (tests, fuzzing).
 ir::Graph load_model_from_bytes(const std::string& bytes, const std::string& origin);
 
-// Serializes the IR to ONNX bytes. Initializers larger than `external_threshold` in all go to
-// `external_data_name` beside the model when non-empty.
+// Writes the IR as standard ONNX (internal ops lowered), atomically, refusing to overwrite
+// graph.source_path. Weights over 2 GB in all go to "<file name>.data" beside it; writer.hpp
+// has the overload with SaveOptions.
 void save_model(const ir::Graph& graph, const std::string& path);
 
 }  // namespace octet::onnx_io
