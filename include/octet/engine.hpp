@@ -54,7 +54,7 @@ struct CompileOptions {
   int threads = 0;                            // 0: every core
   std::map<std::string, Shape> input_shapes;  // fixes dynamic/symbolic input dims by name
   int64_t batch = 0;                          // > 0: dim 0 of every input with a dynamic dim 0
-  bool optimize = true;                       // run the FP32 graph passes first
+  bool optimize = true;                       // fuse ops (constants and shapes are folded always)
   bool verbose = false;                       // print passes and kernel choices to stderr
 };
 

@@ -56,14 +56,16 @@ ir::Graph& Model::mutable_graph() {
 
 CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& options) {
   auto graph = std::make_shared<ir::Graph>(model.graph());
-  ir::set_input_shapes(*graph, options.input_shapes, options.batch);
+  // A plan has fixed shapes: a dynamic leading (batch) dim is 1 unless asked otherwise.
+  ir::set_input_shapes(*graph, options.input_shapes, options.batch > 0 ? options.batch : 1);
   ir::infer_shapes(*graph, /*require_static=*/false);
-  if (options.optimize) {
-    passes::PassOptions pass_options;
-    pass_options.verbose = options.verbose;
-    pass_options.evaluate = rt::evaluate_node;
-    passes::optimize(*graph, pass_options);
-  }
+  // Without optimization the cleanup passes still run: folding Shape chains on the now fixed
+  // input shapes is what gives a batch-agnostic model's Reshapes their static targets.
+  passes::PassOptions pass_options;
+  pass_options.verbose = options.verbose;
+  pass_options.evaluate = rt::evaluate_node;
+  pass_options.fuse = options.optimize;
+  passes::optimize(*graph, pass_options);
   ir::infer_shapes(*graph, /*require_static=*/true);
   rt::PlanOptions plan_options;
   plan_options.threads = options.threads > 0 ? options.threads : omp_get_num_procs();

@@ -66,7 +66,7 @@ void set_input_shapes(Graph& graph, const std::map<std::string, Shape>& shapes, 
   }
   for (ValueId id : graph.inputs) {
     Value& v = graph.value(id);
-    if (batch > 0 && v.has_shape && !v.shape.empty()) {
+    if (batch > 0 && v.has_shape && !v.shape.empty() && v.shape[0] < 0 && !shapes.count(v.name)) {
       v.shape[0] = batch;
       v.dim_params[0] = "";
     }

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "ir/shapes/shape_fn.hpp"
 #include "octet/error.hpp"
 
 namespace octet::rt {
@@ -53,6 +54,41 @@ struct AlignedBuffer {
 
 bool is_reference(const KernelEntry& e) { return std::string(e.name).rfind("ref_", 0) == 0; }
 
+// Output values of `node` as its shape function gives them for these input tensors, on a
+// scratch graph: the graph's own shapes may leave the batch dynamic, as in a model kept
+// batch-agnostic for export, while an evaluation has concrete inputs.
+std::vector<ir::Value> outputs_for_inputs(const ir::Graph& graph, const ir::Node& node,
+                                          const std::vector<const Tensor*>& inputs) {
+  ir::Graph scratch;
+  scratch.opset = graph.opset;
+  ir::Node copy = node;
+  for (size_t i = 0; i < copy.inputs.size(); ++i) {
+    if (copy.inputs[i] == ir::kNoValue) continue;
+    ir::Value v = graph.value(copy.inputs[i]);
+    if (i < inputs.size() && inputs[i]) {
+      v.dtype = inputs[i]->dtype;
+      v.shape = inputs[i]->shape;
+      v.has_shape = true;
+      v.dim_params.assign(v.shape.size(), "");
+      // Shape functions may read constant inputs (Reshape's shape); the tensor outlives this.
+      v.data = std::shared_ptr<const Tensor>(std::shared_ptr<const Tensor>(), inputs[i]);
+    }
+    v.producer = ir::kNoNode;
+    copy.inputs[i] = scratch.add_value(std::move(v));
+  }
+  for (ir::ValueId& out : copy.outputs) {
+    if (out == ir::kNoValue) continue;
+    ir::Value v;
+    v.name = graph.value(out).name;
+    out = scratch.add_value(std::move(v));
+  }
+  scratch.add_node(copy);
+  if (const ir::ShapeFn fn = ir::shape_fn_for(node.op)) fn(scratch, scratch.nodes.back());
+  std::vector<ir::Value> result;
+  for (ir::ValueId out : copy.outputs) result.push_back(out == ir::kNoValue ? ir::Value{} : scratch.value(out));
+  return result;
+}
+
 }  // namespace
 
 std::vector<Tensor> evaluate_node(const ir::Graph& graph, const ir::Node& node,
@@ -66,10 +102,16 @@ std::vector<Tensor> evaluate_node(const ir::Graph& graph, const ir::Node& node,
     ctx.inputs.push_back(d);
     ctx.constants.push_back(t);
   }
-  for (ir::ValueId out : node.outputs) {
+  bool outputs_static = true;
+  for (ir::ValueId out : node.outputs)
+    if (out != ir::kNoValue)
+      for (int64_t dim : graph.value(out).shape) outputs_static = outputs_static && dim >= 0;
+  std::vector<ir::Value> inferred;
+  if (!outputs_static) inferred = outputs_for_inputs(graph, node, inputs);
+  for (size_t o = 0; o < node.outputs.size(); ++o) {
     TensorDesc d;
-    if (out != ir::kNoValue) {
-      const ir::Value& v = graph.value(out);
+    if (node.outputs[o] != ir::kNoValue) {
+      const ir::Value& v = outputs_static ? graph.value(node.outputs[o]) : inferred[o];
       d.dtype = v.dtype;
       d.shape = v.shape;
       for (int64_t dim : d.shape)

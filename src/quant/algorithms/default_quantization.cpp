@@ -49,17 +49,19 @@ class StageTimer {
   Clock::time_point start_ = Clock::now();
 };
 
-// The graph quantization works on: static shapes (batch 1 unless given), BatchNorm folded,
-// activations fused, constants folded.
+// The graph quantization works on: BatchNorm folded, activations fused, constants folded.
+// A dynamic batch dim stays dynamic, so that Shape chains over it are not folded into
+// constants for batch 1 (the output model must still run at any batch); the runs that
+// collect statistics compile it for their own batch.
 ir::Graph prepare_graph(const ir::Graph& source, const QuantizeOptions& options) {
   ir::Graph g = source;
-  ir::set_input_shapes(g, options.input_shapes, 1);
+  ir::set_input_shapes(g, options.input_shapes);
   ir::infer_shapes(g, /*require_static=*/false);
   passes::PassOptions pass_options;
   pass_options.evaluate = rt::evaluate_node;
   pass_options.verbose = options.verbose;
   passes::optimize(g, pass_options);
-  ir::infer_shapes(g, /*require_static=*/true);
+  ir::infer_shapes(g, /*require_static=*/false);
   return g;
 }
 
@@ -153,11 +155,11 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
       if (!can_correct_bias(g, layer)) continue;
       const ActivationQuantizer& x = setup.activations[static_cast<size_t>(layer.activations.at(0))];
       const TensorStats& st = stats.at(g.value(x.value).name);
+      // Both sides see the FP32 mean input: fast correction removes the mean error of the
+      // weights. (POT also fake-quantizes the mean map, but E[Q(x)] is not Q(E[x]); the
+      // input's own rounding and clipping bias is what full correction measures.)
       const Tensor mean_fp32 = tensor_of(st.shape, st.mean_map());
-      // The quantized layer sees its input through its Q/DQ pair.
-      Tensor mean_q = mean_fp32;
-      for (int64_t i = 0; i < mean_q.numel(); ++i) mean_q.data<float>()[i] = fake_quantize(mean_q.data<float>()[i], x.params);
-      apply_bias_shift(g, layer, bias_shift(g, layer, mean_fp32, mean_q), options.bias_correction_threshold);
+      apply_bias_shift(g, layer, bias_shift(g, layer, mean_fp32, nullptr), options.bias_correction_threshold);
     }
   } else if (options.bias_correction == BiasCorrection::kFull) {
     full_bias_correction(g, setup, stats, samples, std::min(count, options.full_bias_correction_subset),
