@@ -43,12 +43,17 @@ std::vector<Tensor> GraphRunner::run(const std::vector<Tensor>& inputs) {
   std::vector<Tensor> outputs = compiled_->run(inputs);
   std::vector<Tensor> result;
   result.reserve(observe_.size());
+  std::vector<size_t> last_use(outputs.size(), 0);
+  for (size_t i = 0; i < observe_.size(); ++i)
+    if (from_output_[i] >= 0) last_use[static_cast<size_t>(from_output_[i])] = i;
   for (size_t i = 0; i < observe_.size(); ++i) {
     if (from_input_[i] >= 0) {
       const Tensor& t = inputs.at(static_cast<size_t>(from_input_[i]));
       result.push_back(t.dtype == DType::kFloat32 ? t : convert_tensor(t, DType::kFloat32));
     } else {
-      result.push_back(outputs.at(static_cast<size_t>(from_output_[i])));
+      // Moved out at its last request (a name may be asked for twice), copied before.
+      Tensor& t = outputs.at(static_cast<size_t>(from_output_[i]));
+      result.push_back(last_use[static_cast<size_t>(from_output_[i])] == i ? std::move(t) : t);
     }
   }
   return result;

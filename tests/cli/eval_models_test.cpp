@@ -87,7 +87,7 @@ TEST_P(CliEvalModels, ReproducesTheManifestAccuracy) {
   EXPECT_NEAR(from_npy, expected, 0.001) << output;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, CliEvalModels, ::testing::Values("fmnist_resnet", "fmnist_mobilenet"));
+INSTANTIATE_TEST_SUITE_P(Models, CliEvalModels, ::testing::Values("fmnist_resnet", "fmnist_mobilenet", "fmnist_vit"));
 
 }  // namespace
 }  // namespace octet::testing

@@ -7,6 +7,7 @@ Command inspect_command();
 Command run_command();
 Command bench_command();
 Command convert_command();
+Command quantize_command();
 Command eval_command();
 Command ops_command();
 
@@ -16,6 +17,7 @@ const std::vector<Command>& command_table() {
       run_command(),
       bench_command(),
       convert_command(),
+      quantize_command(),
       eval_command(),
       ops_command(),
   };

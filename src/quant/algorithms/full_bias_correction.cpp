@@ -73,8 +73,8 @@ int full_bias_correction(const ir::Graph& g, QuantSetup& setup, const StatsMap& 
       const TensorStats& fp = stats.at(g.value(n.input(0)).name);
       std::vector<float> mean_q(sums[k].size());
       for (size_t e = 0; e < mean_q.size(); ++e) mean_q[e] = static_cast<float>(sums[k][e] / static_cast<double>(count));
-      const std::vector<float> shift =
-          bias_shift(g, layer, tensor_of(fp.shape, fp.mean_map()), tensor_of(fp.shape, mean_q));
+      const Tensor quantized_mean = tensor_of(fp.shape, mean_q);
+      const std::vector<float> shift = bias_shift(g, layer, tensor_of(fp.shape, fp.mean_map()), &quantized_mean);
       layer.bias = {};  // the shift is against the original bias
       corrected += apply_bias_shift(g, layer, shift, threshold);
     }

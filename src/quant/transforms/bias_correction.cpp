@@ -56,14 +56,21 @@ std::vector<double> linear_output_channel_means(const ir::Graph& g, const LayerQ
 }
 
 std::vector<float> bias_shift(const ir::Graph& g, const LayerQuantizer& layer, const Tensor& mean_fp32,
-                              const Tensor& mean_quantized) {
+                              const Tensor* mean_quantized) {
   const ir::Node& n = g.nodes[static_cast<size_t>(layer.node)];
   const Tensor& w = *g.value(n.input(static_cast<size_t>(layer.weight_input))).data;
   const Tensor w_q = dequantize_weights(layer.weights);
+  std::vector<float> shift;
+  if (!mean_quantized) {
+    // Linear in the weights too: layer(m, W) - layer(m, Wq) = layer(m, W - Wq).
+    Tensor diff = w;
+    for (int64_t i = 0; i < diff.numel(); ++i) diff.data<float>()[i] -= w_q.data<float>()[i];
+    for (double d : linear_output_channel_means(g, layer, mean_fp32, diff)) shift.push_back(static_cast<float>(d));
+    return shift;
+  }
   const std::vector<double> fp = linear_output_channel_means(g, layer, mean_fp32, w);
-  const std::vector<double> q = linear_output_channel_means(g, layer, mean_quantized, w_q);
-  std::vector<float> shift(fp.size());
-  for (size_t c = 0; c < fp.size(); ++c) shift[c] = static_cast<float>(fp[c] - q[c]);
+  const std::vector<double> q = linear_output_channel_means(g, layer, *mean_quantized, w_q);
+  for (size_t c = 0; c < fp.size(); ++c) shift.push_back(static_cast<float>(fp[c] - q[c]));
   return shift;
 }
 

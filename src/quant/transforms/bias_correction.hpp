@@ -24,9 +24,10 @@ std::vector<double> linear_output_channel_means(const ir::Graph& graph, const La
                                                 const Tensor& input, const Tensor& weights);
 
 // FP32-minus-quantized shift per output channel, from the FP32 mean map `mean_fp32` of the
-// input and the one the quantized model sees, `mean_quantized`.
+// input and the one the quantized model sees, `mean_quantized` (nullptr: the same one, as in
+// fast correction; then one evaluation of the layer with W - Wq gives the shift).
 std::vector<float> bias_shift(const ir::Graph& graph, const LayerQuantizer& layer, const Tensor& mean_fp32,
-                              const Tensor& mean_quantized);
+                              const Tensor* mean_quantized);
 
 // Adds the shift to the layer's bias (layer.bias) unless the rule rejects it: POT skips a layer
 // when the shift reaches `threshold` times the bias magnitude (max over channels of

@@ -44,7 +44,8 @@ ir::ValueId add_dequantize(ir::Graph& g, const std::string& base, ir::ValueId da
   ir::Node dq;
   dq.name = g.unique_node_name(base + "_DequantizeLinear");
   dq.op = ir::OpKind::DequantizeLinear;
-  dq.inputs = {data, scale, zp};
+  dq.inputs = {data, scale};
+  if (zp != ir::kNoValue) dq.inputs.push_back(zp);
   if (axis >= 0) dq.attrs["axis"] = ir::Attribute::make_int(axis);
   const ir::ValueId out = add_activation_value(g, base + "_dequantized", DType::kFloat32, like);
   dq.outputs = {out};
@@ -85,11 +86,11 @@ ir::Graph insert_qdq(const ir::Graph& fp32, const QuantSetup& setup) {
     const std::string wname = w_like.name;
     const ir::ValueId wq = g.add_constant(wname + "_quantized", qw.q);
     const ir::ValueId ws = g.add_constant(wname + "_scale", scale_tensor(qw.scale, false));
-    const ir::ValueId wz = g.add_constant(wname + "_zero_point",
-                                          zero_point_tensor(DType::kInt8, std::vector<int32_t>(qw.scale.size(), 0), false));
     ir::Value w_float = w_like;
     w_float.data = nullptr;
-    const ir::ValueId w_dq = add_dequantize(g, wname, wq, ws, wz, layer.weight_axis(), w_float);
+    // Symmetric weights and int32 biases have zero point 0, ONNX's default: the zero-point
+    // input is omitted (a byte per channel, four for biases, in files that are mostly weights).
+    const ir::ValueId w_dq = add_dequantize(g, wname, wq, ws, ir::kNoValue, layer.weight_axis(), w_float);
     g.nodes[static_cast<size_t>(layer.node)].inputs[static_cast<size_t>(layer.weight_input)] = w_dq;
 
     // Bias: int32 at scale_x * scale_w per channel. It needs the input's scale.
@@ -118,14 +119,12 @@ ir::Graph insert_qdq(const ir::Graph& fp32, const QuantSetup& setup) {
     }
     const ir::ValueId bq = g.add_constant(bname + "_quantized", qb.q);
     const ir::ValueId bs = g.add_constant(bname + "_scale", scale_tensor(qb.scale, false));
-    const ir::ValueId bz = g.add_constant(bname + "_zero_point",
-                                          zero_point_tensor(DType::kInt32, std::vector<int32_t>(qb.scale.size(), 0), false));
     ir::Value b_like;
     b_like.dtype = DType::kFloat32;
     b_like.shape = bias.shape;
     b_like.has_shape = true;
     b_like.dim_params.assign(bias.shape.size(), "");
-    const ir::ValueId b_dq = add_dequantize(g, bname, bq, bs, bz, 0, b_like);
+    const ir::ValueId b_dq = add_dequantize(g, bname, bq, bs, ir::kNoValue, 0, b_like);
     ir::Node& n = g.nodes[static_cast<size_t>(layer.node)];
     const size_t slot = layer.bias_input >= 0 ? static_cast<size_t>(layer.bias_input) : 2;
     if (n.inputs.size() <= slot) n.inputs.resize(slot + 1, ir::kNoValue);
@@ -175,6 +174,10 @@ void fold_constant_dequantize(ir::Graph& g) {
           out.data<float>()[idx] = static_cast<float>(q_at(idx) - zp_at(ch)) * scale->data<float>()[ch];
         }
     ir::Value& v = g.value(n.outputs[0]);
+    v.dtype = DType::kFloat32;
+    v.shape = out.shape;
+    v.has_shape = true;
+    v.dim_params.assign(out.shape.size(), "");
     v.data = std::make_shared<const Tensor>(std::move(out));
     v.producer = ir::kNoNode;
     n.dead = true;
