@@ -11,6 +11,7 @@ Run with Debian's torch (python3-torch 1.13):
   /usr/bin/python3 scripts/train_fashion_models.py [--only NAME] [--epochs NAME=E] [--threads N]
   (the three models can train in parallel: one process per --only NAME)
   /usr/bin/python3 scripts/train_fashion_models.py --write-npy DIR --count N   (test subset)
+  /usr/bin/python3 scripts/train_fashion_models.py --reexport [--only NAME]   (export again, no training)
 """
 import argparse
 import gzip
@@ -275,8 +276,11 @@ def export(model, name, opset, preprocess_meta, path):
     model = model.to(memory_format=torch.contiguous_format).eval()
     dummy = torch.zeros(1, 1, 28, 28)
     tmp = path + ".tmp"
-    torch.onnx.export(model, dummy, tmp, opset_version=opset, input_names=["input"], output_names=["logits"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
+    # Under no_grad, as inference is: batched_matmul then exports attention as MatMul (with
+    # grad enabled it takes its training path, broadcast-multiply-and-sum).
+    with torch.no_grad():
+        torch.onnx.export(model, dummy, tmp, opset_version=opset, input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, do_constant_folding=True)
     m = onnx.load(tmp)
     entry = m.metadata_props.add()
     entry.key = "octet.preprocess"
@@ -285,6 +289,37 @@ def export(model, name, opset, preprocess_meta, path):
     onnx.checker.check_model(m)
     onnx.save(m, tmp)
     os.replace(tmp, path)
+
+
+def load_from_onnx(model, path):
+    """Loads the weights of an exported model back into `model`, for re-exporting a trained
+    model without training it again. Named initializers map to the state_dict directly; the
+    export folds each Linear's transposed weight into an anonymous MatMul initializer, found
+    through the bias Add that follows it."""
+    import onnx
+    from onnx import numpy_helper
+    g = onnx.load(path).graph
+    init = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    for n in g.node:
+        if n.op_type == "Constant":
+            init[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    producer = {o: n for n in g.node for o in n.output}
+    state = {}
+    for n in g.node:
+        if n.op_type != "Add":
+            continue
+        bias = next((i for i in n.input if i.endswith(".bias") and i in init), None)
+        matmul = next((producer.get(i) for i in n.input if i != bias), None)
+        if bias and matmul is not None and matmul.op_type == "MatMul" and matmul.input[1] in init:
+            state[bias[:-len(".bias")] + ".weight"] = torch.from_numpy(init[matmul.input[1]].T.copy())
+    for key in model.state_dict():
+        if key in init:
+            state[key] = torch.from_numpy(init[key].copy())
+    missing = set(model.state_dict()) - set(state)
+    if missing:
+        raise ValueError(f"{path}: no weights found for {sorted(missing)}")
+    model.load_state_dict(state)
+    return model
 
 
 def main():
@@ -296,6 +331,8 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke runs)")
     ap.add_argument("--write-npy", metavar="DIR", help="write preprocessed test images/labels as .npy and exit")
     ap.add_argument("--count", type=int, default=10000, help="with --write-npy: the first N test images")
+    ap.add_argument("--reexport", action="store_true",
+                    help="re-export the trained models in --out with the current export code (no training)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -312,6 +349,18 @@ def main():
         n = min(args.count, len(test_u8))
         np.save(os.path.join(args.write_npy, "images.npy"), preprocess(test_u8[:n], mean, std))
         np.save(os.path.join(args.write_npy, "labels.npy"), test_y[:n])
+        return
+
+    if args.reexport:
+        ex = torch.from_numpy(preprocess(test_u8, mean, std))
+        ey = torch.from_numpy(test_y)
+        for name, (make, _, _, _, opset, _) in MODELS.items():
+            if args.only and name not in args.only:
+                continue
+            path = os.path.join(args.out, name + ".onnx")
+            model = load_from_onnx(make(), path)
+            print(f"{name}: re-exported, FP32 test accuracy {evaluate(model, ex, ey) * 100:.2f}%", flush=True)
+            export(model, name, opset, meta, path)
         return
 
     if args.limit:
