@@ -1,8 +1,8 @@
 // Residual Adds of two quantized tensors:
-//
-//   QConv -> a_q -> DQ --\                         b_q ---------\
-//             b_q -> DQ --> Add -> [Relu] -> Q  =>  x_q -> QConv(Sum = b_q, Relu) -> y_q
-//
+/*
+   QConv -> a_q -> DQ --\                         b_q ---------\
+             b_q -> DQ --> Add -> [Relu] -> Q  =>  x_q -> QConv(Sum = b_q, Relu) -> y_q
+*/
 // The QConv producing one addend takes the other as its Sum post-op (oneDNN adds it in the
 // accumulator's float domain), which skips the QConv's own output quantization: the result is
 // the real sum rounded once, within one step of the QDQ graph's twice-rounded value. The

@@ -1,9 +1,9 @@
 // Convolutions with quantized inputs become QConv:
-//
-//   x_q -> DQ --\                                  x_q ----\
-//   w_i8 -> DQ --> Conv/FusedConv -> [Relu] -> Q    w_i8 ----> QConv -> y_q
-//   b_i32 -> DQ -/        (Sum?)                    b_i32 ---/  (Sum?)
-//
+/*
+   x_q -> DQ --\                                  x_q ----\
+   w_i8 -> DQ --> Conv/FusedConv -> [Relu] -> Q    w_i8 ----> QConv -> y_q
+   b_i32 -> DQ -/        (Sum?)                    b_i32 ---/  (Sum?)
+*/
 // The output side is optional: a Conv whose output feeds float consumers becomes a QConv with
 // a float32 output. A FusedConv's float Sum stays a float32 residual of a float32 output; a
 // Sum from a DequantizeLinear is read quantized.

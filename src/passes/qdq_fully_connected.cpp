@@ -1,10 +1,10 @@
 // Matrix products with quantized inputs and constant int8 weights become QFullyConnected:
-//
-//   x_q -> DQ --\                                   x_q --\
-//   w_i8 -> DQ --> Gemm(transB) -> [act] -> [Q]      w_i8' --> QFullyConnected -> y_q / y
-//   b_i32 -> DQ -/                                   b_i32 -/
-//   x_q -> DQ --> MatMul -> [Add(bias constant)] -> [act] -> [Q]
-//
+/*
+   x_q -> DQ --\                                   x_q --\
+   w_i8 -> DQ --> Gemm(transB) -> [act] -> [Q]      w_i8' --> QFullyConnected -> y_q / y
+   b_i32 -> DQ -/                                   b_i32 -/
+   x_q -> DQ --> MatMul -> [Add(bias constant)] -> [act] -> [Q]
+*/
 // QFullyConnected's W is [K, N]; Gemm's transposed B is transposed once here.
 #include <cmath>
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures/temp_dir.hpp"
 #include "data/npy.hpp"
 #include "fixtures/onnx_builder.hpp"
 #include "fixtures/run_process.hpp"
@@ -18,15 +19,6 @@ namespace octet::testing {
 
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/octet-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
 
   std::string path(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
 
@@ -78,7 +70,8 @@ class CliTest : public ::testing::Test {
   }
 
   static inline const std::vector<float> kC = {1.0f, -2.0f, 0.5f};
-  std::string dir_;
+  ScopedTempDir scratch_{"octet-cli"};
+  const std::string& dir_ = scratch_.str();
 };
 
 }  // namespace octet::testing

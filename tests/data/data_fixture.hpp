@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures/temp_dir.hpp"
 #include "data/image_io.hpp"
 #include "data/npy.hpp"
 #include "octet/data.hpp"
@@ -18,15 +19,6 @@ namespace octet::testing {
 
 class DataTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/octet-data-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
 
   std::string path(const std::string& name) const {
     const std::filesystem::path p = std::filesystem::path(dir_) / name;
@@ -61,7 +53,8 @@ class DataTest : public ::testing::Test {
     return file;
   }
 
-  std::string dir_;
+  ScopedTempDir scratch_{"octet-data"};
+  const std::string& dir_ = scratch_.str();
 };
 
 // Asserts that `f` throws octet::Error (or a subclass) whose message contains every piece.

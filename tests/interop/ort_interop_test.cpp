@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <random>
 
+#include "fixtures/temp_dir.hpp"
 #include "data/npy.hpp"
 #include "fixtures/run_process.hpp"
 #include "octet/engine.hpp"
@@ -30,16 +31,8 @@ bool torch_available() {
 
 class OrtInterop : public ::testing::TestWithParam<const char*> {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/octet-interop-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string dir_;
+  ScopedTempDir scratch_{"octet-interop"};
+  const std::string& dir_ = scratch_.str();
 };
 
 TEST_P(OrtInterop, Fp32MatchesOnnxRuntime) {
