@@ -9,11 +9,28 @@
 #include <iostream>
 #include <map>
 
+#include "ir/cost.hpp"
 #include "octet/error.hpp"
 #include "runtime/memory_planner.hpp"
 
 namespace octet::rt {
 namespace {
+
+// Threads for one step. Splitting a layer across threads costs a fork and a barrier (a few
+// microseconds, far more when another process holds a core); a layer smaller than that runs
+// faster on one thread. Small-input models (28x28 images) are made of such layers: the
+// Fashion-MNIST ResNet's INT8 latency on two threads was 1.7x its one-thread latency.
+constexpr double kMinParallelMacs = 256.0 * 1024;     // ~10 us of FP32 FMA work on one core
+constexpr double kMinParallelElements = 16.0 * 1024;  // memory-bound steps: ~10 us of traffic
+
+int threads_for_elements(double elements, int threads) { return elements < kMinParallelElements ? 1 : threads; }
+
+int threads_for(const ir::Graph& graph, const ir::Node& node, int threads) {
+  if (threads <= 1) return 1;
+  const double macs = ir::node_macs(graph, node);
+  if (macs > 0) return macs < kMinParallelMacs ? 1 : threads;
+  return threads_for_elements(ir::node_output_elements(graph, node), threads);
+}
 
 struct Builder {
   const ir::Graph& graph;
@@ -64,7 +81,9 @@ struct Builder {
     KernelContext ctx;
     ctx.graph = &graph;
     ctx.node = &node;
-    ctx.threads = options.threads;
+    ctx.threads = threads_for_elements(static_cast<double>(tensors[static_cast<size_t>(src)].desc.numel()), options.threads);
+    const int outer_threads = omp_get_max_threads();
+    omp_set_num_threads(ctx.threads);
     ctx.inputs = {tensors[static_cast<size_t>(src)].desc};
     ctx.constants = {nullptr};
     TensorDesc out = ctx.inputs[0];
@@ -75,7 +94,9 @@ struct Builder {
     step.node_name = node.name;
     step.op = node.op;
     step.entry = entry;
+    step.threads = ctx.threads;
     step.kernel = entry->create(ctx);
+    omp_set_num_threads(outer_threads);
     step.srcs = {src};
     const int dst = add_tensor(node.name, out);
     step.dsts = {dst};
@@ -180,7 +201,10 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     KernelContext ctx;
     ctx.graph = &graph;
     ctx.node = &node;
-    ctx.threads = options.threads;
+    // oneDNN fixes a primitive's thread partitioning when it is created, from OpenMP's
+    // thread count at that moment: the step's count must be current before kernels look.
+    ctx.threads = threads_for(graph, node, options.threads);
+    omp_set_num_threads(ctx.threads);
     std::vector<int> srcs;
     for (ir::ValueId in : node.inputs) {
       if (in == ir::kNoValue) {
@@ -201,6 +225,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     step.node_name = node.name;
     step.op = node.op;
     step.entry = entry;
+    step.threads = ctx.threads;
     if (!ctx.inputs.empty()) step.compute_dtype = ctx.inputs[0].dtype;
     if (entry->output_aliases_input0) {
       if (srcs.empty() || srcs[0] < 0) fail(node.describe(), ": a view kernel needs input 0");
@@ -236,6 +261,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     plan->steps_.push_back(std::move(step));
   }
 
+  omp_set_num_threads(options.threads);
   for (ir::ValueId v : graph.outputs) {
     const int t = b.in_layout(tensor_of(v), Layout::kPlain);
     plan->output_tensors_.push_back(t);
@@ -305,11 +331,18 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     fail("the model takes ", input_descs_.size(), " inputs, ", inputs.size(), " were given");
   if (outputs.size() != output_descs_.size())
     fail("the model has ", output_descs_.size(), " outputs, ", outputs.size(), " buffers were given");
-  if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
+  int current_threads = omp_get_max_threads();
   using Clock = std::chrono::steady_clock;
   for (size_t s = 0; s < steps_.size(); ++s) {
     PlanStep& step = steps_[s];
     if (!step.kernel) continue;  // a view: its output is its input's storage
+    // oneDNN reads the OpenMP thread count when a primitive executes; fewer threads than it
+    // was created for is always valid.
+    const int want = step.threads > 0 ? step.threads : threads_;
+    if (want != current_threads) {
+      omp_set_num_threads(want);
+      current_threads = want;
+    }
     auto& src = step_src_[s];
     auto& dst = step_dst_[s];
     for (size_t i = 0; i < step.srcs.size(); ++i) src[i] = step.srcs[i] < 0 ? nullptr : tensor_ptr(step.srcs[i], inputs);
