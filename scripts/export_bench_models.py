@@ -7,7 +7,7 @@ latency benchmarks need. Accuracy is measured elsewhere on models trained here.
 
 usage: /usr/bin/python3 scripts/export_bench_models.py [CACHE_DIR] [--only NAME,...] [--force]
 CACHE_DIR defaults to $OCTET_MODEL_CACHE, else <repo>/.cache/models. Models already there are
-skipped. Each file is NAME.onnx: opset 13, input "input" [batch,3,224,224] float32 with a
+skipped. Each file is NAME.onnx: opset 13 (or the one its name says), input "input" [batch,3,224,224] float32 with a
 dynamic dim 0 named "batch", output "logits" [batch,1000].
 """
 import argparse
@@ -20,16 +20,19 @@ import time
 import torch
 import torchvision
 
-# name -> torchvision constructor; all take 224x224 RGB and give 1000 logits.
+# name -> (torchvision constructor, ONNX opset); all take 224x224 RGB and give 1000 logits.
+# The older-opset variants are there because models in the wild still use opsets 9 and 11
+# (Clip's bounds as attributes in 9, as inputs from 11; Upsample-era shape ops).
 MODELS = {
-    "resnet18": torchvision.models.resnet18,
-    "resnet50": torchvision.models.resnet50,
-    "mobilenet_v2": torchvision.models.mobilenet_v2,
-    "mobilenet_v3_small": torchvision.models.mobilenet_v3_small,
-    "efficientnet_b0": torchvision.models.efficientnet_b0,
+    "resnet18": (torchvision.models.resnet18, 13),
+    "resnet50": (torchvision.models.resnet50, 13),
+    "mobilenet_v2": (torchvision.models.mobilenet_v2, 13),
+    "mobilenet_v3_small": (torchvision.models.mobilenet_v3_small, 13),
+    "efficientnet_b0": (torchvision.models.efficientnet_b0, 13),
+    "resnet18_opset9": (torchvision.models.resnet18, 9),
+    "mobilenet_v2_opset11": (torchvision.models.mobilenet_v2, 11),
 }
 SEED = 20240601
-OPSET = 13
 
 
 def randomize_batchnorm(model):
@@ -46,7 +49,8 @@ def randomize_batchnorm(model):
 
 def export(name, path):
     torch.manual_seed(SEED)
-    model = MODELS[name](weights=None)
+    constructor, opset = MODELS[name]
+    model = constructor(weights=None)
     randomize_batchnorm(model)
     model.eval()
     dummy = torch.randn(1, 3, 224, 224)
@@ -58,7 +62,7 @@ def export(name, path):
         with torch.no_grad():
             torch.onnx.export(
                 model, dummy, tmp,
-                opset_version=OPSET,
+                opset_version=opset,
                 input_names=["input"],
                 output_names=["logits"],
                 dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},

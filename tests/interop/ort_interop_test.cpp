@@ -90,7 +90,8 @@ TEST_P(OrtInterop, Fp32MatchesOnnxRuntime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BenchModels, OrtInterop,
-                         ::testing::Values("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0"),
+                         ::testing::Values("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0",
+                                           "resnet18_opset9", "mobilenet_v2_opset11"),
                          [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
 }  // namespace
