@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/limits.hpp"
 #include "octet/error.hpp"
 
 namespace octet {
@@ -57,8 +58,8 @@ std::string shape_str(const Shape& shape) {
 }
 
 Tensor::Tensor(DType dtype_, Shape shape_) : dtype(dtype_), shape(std::move(shape_)) {
-  for (int64_t d : shape)
-    if (d < 0) fail("tensor shape ", shape_str(shape), " has a negative dimension");
+  // The last line of defence: loaders and shape inference check sizes with better names first.
+  check_tensor_size(shape, dtype, "tensor");
   bytes.assign(static_cast<size_t>(numel()) * dtype_size(dtype), 0);
 }
 

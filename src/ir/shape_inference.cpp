@@ -1,6 +1,7 @@
 // The shape inference driver: topological walk calling each op's shape function.
 #include "ir/shape_inference.hpp"
 
+#include "core/limits.hpp"
 #include "ir/shapes/shape_fn.hpp"
 #include "octet/error.hpp"
 
@@ -33,6 +34,11 @@ void set_output(Graph& graph, const Node& node, size_t i, DType dtype, Shape sha
       }
     }
   }
+  // Refused here, before constant folding or the plan allocate it: a ConstantOfShape, Expand,
+  // Tile or Reshape that claims 10^12 elements.
+  bool known = true;
+  for (int64_t d : shape) known = known && d >= 0;
+  if (known) check_tensor_size(shape, dtype, cat(node.describe(), ": output '", v.name, "'"));
   v.dtype = dtype;
   v.dim_params = std::move(dim_params);
   v.shape = std::move(shape);
@@ -74,6 +80,12 @@ void set_input_shapes(Graph& graph, const std::map<std::string, Shape>& shapes, 
 }
 
 void infer_shapes(Graph& graph, bool require_static) {
+  for (ValueId id : graph.inputs) {
+    const Value& v = graph.value(id);
+    bool known = v.has_shape;
+    for (int64_t d : v.shape) known = known && d >= 0;
+    if (known) check_tensor_size(v.shape, v.dtype, cat("input '", v.name, "'"));
+  }
   for (NodeId n : graph.topological_order()) {
     const Node& node = graph.nodes[static_cast<size_t>(n)];
     bool inputs_known = true;

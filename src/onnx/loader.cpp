@@ -140,12 +140,18 @@ struct Importer {
         if (!out.empty()) value_named(out);
 
     int index = 0;
+    std::map<std::string, std::string> produced_by;  // output name -> the node writing it
     for (const auto& np : g.node()) {
       const std::string name = np.name().empty() ? cat(np.op_type(), "_", index) : np.name();
       ++index;
       const std::string where = cat(np.op_type(), " node '", name, "' in ", origin);
       if (!is_default_domain(np.domain()))
         fail(where, ": op domain '", np.domain(), "' is not supported (only the standard ONNX domain is)");
+      for (const auto& out : np.output()) {
+        if (out.empty()) continue;
+        auto [it, fresh] = produced_by.emplace(out, where);
+        if (!fresh) fail(where, ": output '", out, "' is also produced by ", it->second);
+      }
       if (np.op_type() == "Constant") {
         if (np.output_size() != 1) fail(where, ": a Constant has one output");
         const ir::ValueId id = by_name.at(np.output(0));
@@ -180,9 +186,14 @@ struct Importer {
       if (it == by_name.end()) fail(origin, ": graph output '", output.name(), "' is produced by no node");
       graph.outputs.push_back(it->second);
     }
-    // Drop the values that only value_info mentioned.
-    ir::verify(graph);
-    graph.compact();
+    // Drop the values that only value_info mentioned. Verify's messages name the graph; the
+    // file is what a user can act on.
+    try {
+      ir::verify(graph);
+      graph.compact();
+    } catch (const Error& e) {
+      fail(origin, ": ", e.what());
+    }
   }
 };
 

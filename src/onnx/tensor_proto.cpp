@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/limits.hpp"
 #include "octet/error.hpp"
 
 namespace octet::onnx_io {
@@ -45,41 +46,65 @@ int32_t dtype_to_onnx(DType d) {
 
 namespace {
 
-// Reads external data, refusing locations that escape the model's folder.
-std::string read_external(const onnx::TensorProto& proto, const std::string& model_dir, const std::string& what) {
+// A non-negative integer from an external_data entry; anything else is an error naming it.
+int64_t external_int(const std::string& text, const std::string& key, const std::string& what) {
+  size_t used = 0;
+  long long v = -1;
+  try { v = std::stoll(text, &used); } catch (...) { used = 0; }
+  if (used == 0 || used != text.size() || v < 0)
+    fail(what, ": external data '", key, "' is '", text, "'; want a non-negative integer");
+  return v;
+}
+
+// Reads external data, refusing locations that escape the model's folder (absolute paths,
+// "..", symlinks that resolve outside it) and ranges that do not hold exactly `want` bytes,
+// before reading anything.
+std::string read_external(const onnx::TensorProto& proto, const std::string& model_dir, size_t want,
+                          const std::string& what) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : proto.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = external_int(kv.value(), "offset", what);
+    else if (kv.key() == "length") length = external_int(kv.value(), "length", what);
   }
   if (location.empty()) fail(what, ": external data without a location");
   namespace fs = std::filesystem;
   const fs::path rel(location);
   if (rel.is_absolute()) fail(what, ": external data location '", location, "' is absolute; it must be beside the model");
+  // weakly_canonical resolves symlinks, so a link inside the folder that points out is caught too.
   const fs::path dir = fs::weakly_canonical(fs::path(model_dir.empty() ? "." : model_dir));
   const fs::path full = fs::weakly_canonical(dir / rel);
   const auto [dir_end, full_it] = std::mismatch(dir.begin(), dir.end(), full.begin(), full.end());
-  if (dir_end != dir.end()) fail(what, ": external data location '", location, "' escapes the model's folder");
+  if (dir_end != dir.end() || full_it == full.end())
+    fail(what, ": external data location '", location, "' escapes the model's folder");
+  std::error_code ec;
+  if (!fs::is_regular_file(full, ec)) fail(what, ": external data file '", full.string(), "' is missing or not a file");
   std::ifstream in(full, std::ios::binary);
   if (!in) fail(what, ": cannot open external data file '", full.string(), "'");
   in.seekg(0, std::ios::end);
   const int64_t size = in.tellg();
-  if (offset < 0 || offset > size) fail(what, ": external data offset ", offset, " is outside '", full.string(), "'");
+  if (offset > size) fail(what, ": external data offset ", offset, " is outside '", full.string(), "' (", size, " bytes)");
   if (length < 0) length = size - offset;
-  if (offset + length > size) fail(what, ": external data needs ", length, " bytes at offset ", offset, " but '",
-                                   full.string(), "' has ", size);
+  if (length > size - offset)
+    fail(what, ": external data needs ", length, " bytes at offset ", offset, " but '", full.string(), "' has ", size);
+  if (static_cast<uint64_t>(length) != want)
+    fail(what, ": external data has ", length, " bytes, its shape needs ", want);
   std::string bytes(static_cast<size_t>(length), '\0');
   in.seekg(offset);
   in.read(bytes.data(), length);
+  if (in.gcount() != length) fail(what, ": reading external data from '", full.string(), "' failed");
   return bytes;
 }
 
-template <class Field>
-void copy_typed(Tensor& t, const Field& field, size_t expect, const std::string& what) {
-  if (static_cast<size_t>(field.size()) != expect)
-    fail(what, ": has ", field.size(), " values but its shape ", shape_str(t.shape), " needs ", expect);
+// Values stored in the proto's typed field for `dtype`.
+int64_t typed_count(const onnx::TensorProto& proto, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return proto.float_data_size();
+    case DType::kFloat64: return proto.double_data_size();
+    case DType::kInt64: return proto.int64_data_size();
+    default: return proto.int32_data_size();
+  }
 }
 
 }  // namespace
@@ -87,47 +112,41 @@ void copy_typed(Tensor& t, const Field& field, size_t expect, const std::string&
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& model_dir, const std::string& what) {
   const DType dtype = dtype_from_onnx(proto.data_type());
   if (dtype == DType::kUndefined) fail(what, ": ONNX data type ", proto.data_type(), " is not supported");
-  Shape shape(proto.dims().begin(), proto.dims().end());
-  int64_t numel = 1;
-  for (int64_t d : shape) {
-    if (d < 0) fail(what, ": negative dimension in ", shape_str(shape));
-    if (d > 0 && numel > (int64_t{1} << 40) / d) fail(what, ": shape ", shape_str(shape), " is too large");
-    numel *= d;
-  }
-  const size_t n = static_cast<size_t>(numel);
-  const size_t bytes = n * dtype_size(dtype);
-  const bool external = proto.data_location() == onnx::TensorProto::EXTERNAL;
-  // Check the stored size before allocating what the shape claims.
-  if (!external && proto.has_raw_data() && proto.raw_data().size() != bytes)
-    fail(what, ": raw data has ", proto.raw_data().size(), " bytes but shape ", shape_str(shape), " of ",
-         dtype_name(dtype), " needs ", bytes);
-  Tensor t(dtype, shape);
-  if (external) {
-    const std::string data = read_external(proto, model_dir, what);
-    if (data.size() != bytes) fail(what, ": external data has ", data.size(), " bytes, shape needs ", bytes);
+  const Shape shape(proto.dims().begin(), proto.dims().end());
+  check_tensor_size(shape, dtype, what);
+  const size_t bytes = static_cast<size_t>(tensor_bytes_checked(shape, dtype));
+  const size_t n = bytes / dtype_size(dtype);
+  // The stored data must hold what the shape claims before anything of that size is
+  // allocated: a 10^12-element shape over a few bytes of data fails here, cheaply.
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    const std::string data = read_external(proto, model_dir, bytes, what);
+    Tensor t(dtype, shape);
     std::memcpy(t.bytes.data(), data.data(), bytes);
     return t;
   }
   if (proto.has_raw_data()) {
+    if (proto.raw_data().size() != bytes)
+      fail(what, ": raw data has ", proto.raw_data().size(), " bytes but shape ", shape_str(shape), " of ",
+           dtype_name(dtype), " needs ", bytes);
+    Tensor t(dtype, shape);
     std::memcpy(t.bytes.data(), proto.raw_data().data(), bytes);
     return t;
   }
+  if (static_cast<size_t>(typed_count(proto, dtype)) != n)
+    fail(what, ": has ", typed_count(proto, dtype), " values but its shape ", shape_str(shape), " needs ", n);
+  Tensor t(dtype, shape);
   switch (dtype) {
     case DType::kFloat32:
-      copy_typed(t, proto.float_data(), n, what);
       std::copy(proto.float_data().begin(), proto.float_data().end(), t.data<float>());
       break;
     case DType::kFloat64:
-      copy_typed(t, proto.double_data(), n, what);
       std::copy(proto.double_data().begin(), proto.double_data().end(), t.data<double>());
       break;
     case DType::kInt64:
-      copy_typed(t, proto.int64_data(), n, what);
       std::copy(proto.int64_data().begin(), proto.int64_data().end(), t.data<int64_t>());
       break;
     case DType::kUInt16:
     case DType::kFloat16: {  // stored one per int32 element
-      copy_typed(t, proto.int32_data(), n, what);
       for (size_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = static_cast<uint16_t>(proto.int32_data(static_cast<int>(i)));
       break;
     }
@@ -136,7 +155,6 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& mode
     case DType::kInt8:
     case DType::kUInt8:
     case DType::kBool: {
-      copy_typed(t, proto.int32_data(), n, what);
       Tensor i32(DType::kInt32, shape);
       std::copy(proto.int32_data().begin(), proto.int32_data().end(), i32.data<int32_t>());
       t = convert_tensor(i32, dtype);

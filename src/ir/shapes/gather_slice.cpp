@@ -183,7 +183,13 @@ void tile(Graph& graph, const Node& node) {
   if (repeats->size() != x.shape.size())
     fail(node.describe(), ": repeats has ", repeats->size(), " values for rank ", x.shape.size());
   Shape out = x.shape;
-  for (size_t d = 0; d < out.size(); ++d) out[d] = out[d] < 0 ? -1 : out[d] * (*repeats)[d];
+  for (size_t d = 0; d < out.size(); ++d) {
+    const int64_t r = (*repeats)[d];
+    if (r < 0) fail(node.describe(), ": repeats[", d, "] is ", r, "; repeats must be non-negative");
+    // An overflowing product would wrap to a small (or negative, "unknown") dim.
+    if (out[d] >= 0 && __builtin_mul_overflow(out[d], r, &out[d]))
+      fail(node.describe(), ": tiling ", shape_str(x.shape), " by ", r, " on axis ", d, " overflows");
+  }
   set_output(graph, node, 0, x.dtype, out);
 }
 
