@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "data/datasets.hpp"
+#include "data/image_header.hpp"
 #include "data/image_preprocess.hpp"
 #include "data/labels.hpp"
 
@@ -91,6 +92,11 @@ class FolderDataset : public Dataset {
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) throw BadSampleError(cat(file, ": no such image file"));
     cv::Mat image;
+    try {
+      check_image_size(file);  // before OpenCV allocates what the header claims
+    } catch (const Error& e) {
+      throw BadSampleError(e.what());
+    }
     try {
       image = cv::imread(file, (preprocess_.grayscale ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) |
                                    // As PIL loads them: EXIF rotation is not applied.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/limits.hpp"
 #include "octet/error.hpp"
 
 namespace octet::data {
@@ -96,7 +97,23 @@ std::shared_ptr<const IdxArray> IdxArray::open(const std::string& path) {
   const uint8_t* bytes;
   size_t size;
   if (is_gzip(path)) {
-    a->owned_ = inflate_file(path, SIZE_MAX);
+    // Inflate the header alone first: its declared size bounds what is inflated next, so
+    // neither a header claiming 10^12 bytes nor a gzip bomb is decompressed into memory.
+    const std::string head = inflate_file(path, 4 + 4 * 255);
+    DType dtype;
+    Shape shape;
+    const size_t header = parse_header(reinterpret_cast<const uint8_t*>(head.data()), head.size(), path, dtype, shape);
+    check_tensor_size(shape, dtype, cat(path, ": IDX header"));
+    const auto declared = static_cast<size_t>(tensor_bytes_checked(shape, dtype));
+    // deflate cannot expand data by more than about 1032:1.
+    const auto packed = static_cast<size_t>(std::filesystem::file_size(path, ec));
+    if (!ec && declared > packed * 1032 + 4096)
+      fail(path, ": IDX header says ", shape_str(shape), " of ", dtype_name(dtype), " (", declared,
+           " bytes), more than a gzip file of ", packed, " bytes can hold (truncated?)");
+    a->owned_ = inflate_file(path, header + declared + 1);
+    if (a->owned_.size() > header + declared)
+      fail(path, ": gzip data inflates to more than its IDX header says (", shape_str(shape), " of ",
+           dtype_name(dtype), ", ", declared, " bytes); stopped there");
     bytes = reinterpret_cast<const uint8_t*>(a->owned_.data());
     size = a->owned_.size();
   } else {
@@ -105,6 +122,7 @@ std::shared_ptr<const IdxArray> IdxArray::open(const std::string& path) {
     size = a->mapped_->size();
   }
   const size_t header = parse_header(bytes, size, path, a->dtype_, a->shape_);
+  check_tensor_size(a->shape_, a->dtype_, cat(path, ": IDX header"));
   const size_t elem = dtype_size(a->dtype_);
   long double expected = elem;
   for (int64_t d : a->shape_) expected *= static_cast<long double>(d);
