@@ -230,9 +230,11 @@ class QdqOracle {
   void matmul(const ir::Node& n, const DTensor& a, DTensor& y) {
     const DTensor& b = get(n.inputs[1]);
     const bool tb = n.op == ir::OpKind::Gemm && n.attr_int("transB", 0) != 0;
-    const int64_t M = a.shape[0], K = a.shape[1], N = tb ? b.shape[0] : b.shape[1];
+    // MatMul's A may have leading batch dims: [..., M, K] is rows x K with a constant B.
+    const int64_t K = a.shape.back(), M = a.numel() / K, N = tb ? b.shape[0] : b.shape[1];
     const DTensor* c = n.op == ir::OpKind::Gemm && n.input(2) != ir::kNoValue ? &get(n.inputs[2]) : nullptr;
-    y.shape = {M, N};
+    y.shape = a.shape;
+    y.shape.back() = N;
     y.v.assign(static_cast<size_t>(M * N), 0.0);
     for (int64_t i = 0; i < M; ++i)
       for (int64_t j = 0; j < N; ++j) {

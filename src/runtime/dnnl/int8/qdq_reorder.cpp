@@ -50,9 +50,11 @@ class ConvertKernel final : public DnnlKernel {
   ConvertKernel(KernelContext& ctx, bool quantize, const Params& p) {
     const size_t rank = ctx.inputs[0].shape.empty() ? 1 : ctx.inputs[0].shape.size();
     // Keep whatever layout the input arrives in when oneDNN has it at this rank (a reorder
-    // reads any), and write INT8 activations in the layout the INT8 kernels want.
+    // reads any), and write INT8 images in the layout the INT8 convolutions want. Rank 3 stays
+    // plain: there it is a transformer's [batch, tokens, features] far more often than a 1-D
+    // convolution's [N, C, W], and INT8 matmuls read it plain.
     if (!layout_fits(ctx.inputs[0].layout, rank)) ctx.inputs[0].layout = Layout::kPlain;
-    ctx.outputs[0].layout = quantize ? int8_layout(rank) : ctx.inputs[0].layout;
+    ctx.outputs[0].layout = !quantize ? ctx.inputs[0].layout : rank >= 4 ? int8_layout(rank) : Layout::kPlain;
     const dnnl::memory::desc src = md_of(ctx.inputs[0]), dst = md_of(ctx.outputs[0]);
     dnnl::primitive_attr attr = base_attr();
     attr.set_output_scales(0, {quantize ? 1.0f / p.scale : p.scale});

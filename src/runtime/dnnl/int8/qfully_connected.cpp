@@ -24,7 +24,6 @@ struct Setup {
 
 std::string setup(const KernelContext& ctx, Setup& s) {
   if (std::string why = ref::qfully_connected_why_not(ctx); !why.empty()) return why;
-  if (ctx.inputs[0].layout != Layout::kPlain) return "needs X plain";
   s.attrs = q::read_quant_attrs(*ctx.node);
   const Shape& w = ctx.inputs[1].shape;
   s.k = w[0];
@@ -94,6 +93,9 @@ std::unique_ptr<Kernel> create(KernelContext& ctx) {
   Setup s;
   if (std::string why = setup(ctx, s); !why.empty())
     fail(ctx.describe(), ": dnnl_qfully_connected cannot run it: ", why);
+  // X in any layout is fine: the plan reorders it to plain (a blocked producer, e.g. a
+  // QuantizeLinear after LayerNormalization, is no reason to fall back to the reference).
+  q::plain_layouts(ctx);
   return std::make_unique<QFullyConnectedKernel>(ctx, s);
 }
 
