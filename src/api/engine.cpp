@@ -2,11 +2,16 @@
 #include "octet/engine.hpp"
 
 #include <omp.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
+#include <iterator>
+#include <mutex>
 
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
@@ -25,6 +30,57 @@ ValueInfo info_of(const ir::Value& v) {
   info.dim_params = v.dim_params;
   return info;
 }
+
+// The temporary file write_file_atomically is writing, for the signal handler below. A
+// SIGINT/SIGTERM/SIGHUP (or SIGXFSZ: file size limit) during the write removes it and then
+// lets the signal take its default action, so an interrupted run leaves neither a partial
+// target (it is only ever renamed into place whole) nor a stray temporary file. SIGKILL
+// cannot be caught: then only the temporary file can remain, never a partial target.
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
+char g_tmp_path[4096];
+volatile sig_atomic_t g_tmp_active = 0;
+
+extern "C" void remove_tmp_and_reraise(int sig) {
+  if (g_tmp_active) ::unlink(g_tmp_path);
+  ::raise(sig);  // SA_RESETHAND restored the default action; SA_NODEFER lets it through
+}
+
+// Installs the handler for the signals still at their default action (a caller that ignores
+// SIGHUP, as nohup does, keeps ignoring it) and restores them when the write is over.
+class TempFileGuard {
+ public:
+  explicit TempFileGuard(const std::string& tmp) : lock_(mutex()) {
+    const size_t n = std::min(tmp.size(), sizeof g_tmp_path - 1);
+    std::memcpy(g_tmp_path, tmp.data(), n);
+    g_tmp_path[n] = '\0';
+    g_tmp_active = tmp.size() < sizeof g_tmp_path;
+    struct sigaction sa {};
+    sa.sa_handler = remove_tmp_and_reraise;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      struct sigaction old {};
+      if (::sigaction(kCleanupSignals[i], nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+      installed_[i] = ::sigaction(kCleanupSignals[i], &sa, &old_[i]) == 0;
+    }
+  }
+  ~TempFileGuard() {
+    for (size_t i = 0; i < std::size(kCleanupSignals); ++i)
+      if (installed_[i]) ::sigaction(kCleanupSignals[i], &old_[i], nullptr);
+    g_tmp_active = 0;
+  }
+  TempFileGuard(const TempFileGuard&) = delete;
+  TempFileGuard& operator=(const TempFileGuard&) = delete;
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  std::lock_guard<std::mutex> lock_;
+  bool installed_[std::size(kCleanupSignals)] = {};
+  struct sigaction old_[std::size(kCleanupSignals)] = {};
+};
 
 }  // namespace
 
@@ -147,6 +203,7 @@ void write_file_atomically(const std::string& path, const std::string& bytes, co
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec)) fail(path, ": folder '", dir.string(), "' does not exist");
   const fs::path tmp = dir / cat(".", target.filename().string(), ".tmp.", getpid());
+  TempFileGuard guard(tmp.string());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) fail(path, ": cannot write in folder '", dir.string(), "'");

@@ -1,5 +1,6 @@
 // The shared argument parser.
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "octet/error.hpp"
@@ -90,6 +91,31 @@ std::pair<std::string, Shape> parse_shape_flag(const std::string& text) {
   }
   if (shape.empty()) fail("--shape ", text, ": no dimensions");
   return {text.substr(0, eq), shape};
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  auto canonical = [](const std::string& p) {
+    std::error_code ec;
+    fs::path c = fs::weakly_canonical(p, ec);
+    return ec ? fs::absolute(p) : c;
+  };
+  if (canonical(a) == canonical(b)) return true;
+  std::error_code ec;
+  return fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec);
+}
+
+void check_output_paths(const NamedPaths& outputs, const NamedPaths& inputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto& [flag, path] = outputs[i];
+    if (path.empty()) continue;
+    for (const auto& [in_flag, in_path] : inputs)
+      if (!in_path.empty() && same_file(path, in_path))
+        fail(flag, " ", path, ": refusing to overwrite the input file given as ", in_flag, "; choose another path");
+    for (size_t j = 0; j < i; ++j)
+      if (!outputs[j].second.empty() && same_file(path, outputs[j].second))
+        fail(flag, " ", path, " and ", outputs[j].first, " ", outputs[j].second, " name the same file");
+  }
 }
 
 }  // namespace octet::cli

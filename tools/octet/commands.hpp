@@ -41,6 +41,15 @@ struct Command {
 
 const std::vector<Command>& command_table();
 
+// True when two paths name one file: equal after resolving ".", ".." and symlinks, or hard
+// links to the same inode.
+bool same_file(const std::string& a, const std::string& b);
+
+// Checked before any work starts: no output path (flag, path) may name an input file or
+// another output; the error names both flags. Empty paths are skipped.
+using NamedPaths = std::vector<std::pair<std::string, std::string>>;
+void check_output_paths(const NamedPaths& outputs, const NamedPaths& inputs);
+
 // "NAME=1,3,224,224" -> {NAME, {1,3,224,224}}.
 std::pair<std::string, Shape> parse_shape_flag(const std::string& text);
 

@@ -169,6 +169,29 @@ int run(const Args& args) {
   q.verbose = args.has("--verbose");
   q.progress = isatty(STDERR_FILENO) != 0;
 
+  // Before minutes of calibration: no output may land on an input or on another output.
+  const std::string report_path = args.get("--report");
+  std::string plot_path = args.get("--plot");
+  if (plot_path.empty() && !report_path.empty() && args.get("--algorithm") == "accuracy-aware")
+    plot_path = std::filesystem::path(report_path).replace_extension(".svg").string();
+  check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
+                     {{"MODEL", model_path}, {"--config", args.get("--config")}, {"--labels", data.labels},
+                      {"--eval-labels", data.eval_labels}, {"--preprocess", data.preprocess}});
+  // --data may be a list "x=a.npy,y=b.npy"; each existing file counts as an input.
+  for (const std::string& spec : {data.source, data.eval_source}) {
+    std::string rest = spec;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string item = rest.substr(0, comma);
+      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+      if (const size_t eq = item.find('='); eq != std::string::npos && !std::filesystem::exists(item)) item = item.substr(eq + 1);
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(item, ec))
+        check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
+                           {{"--data", item}});
+    }
+  }
+
   Model model = Model::load(model_path);
   std::optional<Preprocess> preprocess = Preprocess::from_model(model);
   if (!data.preprocess.empty()) {

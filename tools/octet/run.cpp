@@ -99,17 +99,26 @@ int run(const Args& args) {
   CompiledModel compiled = CompiledModel::compile(model, options);
   std::map<std::string, Tensor> outputs = compiled.run(inputs);
 
-  std::filesystem::create_directories(out_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec || !std::filesystem::is_directory(out_dir, ec)) fail("--output-dir ", out_dir, ": cannot create the folder");
+  // Every output path is known, and checked against the inputs, before the first is written.
   std::set<std::string> used;
+  std::vector<std::pair<std::string, std::string>> targets;  // output name, file
+  NamedPaths sources = {{"MODEL", model_path}};
+  for (const auto& [name, file] : files) sources.emplace_back("--input " + name, file);
   for (const ValueInfo& info : compiled.outputs()) {
     const std::string base = safe_file_name(info.name);
     std::string file = base;
     for (int n = 2; used.count(file); ++n) file = cat(base, "_", n);
     used.insert(file);
-    const std::string path = (std::filesystem::path(out_dir) / (file + ".npy")).string();
-    const Tensor& t = outputs.at(info.name);
+    targets.emplace_back(info.name, (std::filesystem::path(out_dir) / (file + ".npy")).string());
+    check_output_paths({{"output '" + info.name + "'", targets.back().second}}, sources);
+  }
+  for (const auto& [name, path] : targets) {
+    const Tensor& t = outputs.at(name);
     data::write_npy(path, t);
-    std::cout << info.name << " -> " << path << "  " << dtype_name(t.dtype) << " " << shape_str(t.shape) << "\n";
+    std::cout << name << " -> " << path << "  " << dtype_name(t.dtype) << " " << shape_str(t.shape) << "\n";
   }
   return 0;
 }
