@@ -85,11 +85,21 @@ TEST(TensorStats, PerSampleAndPerChannelFigures) {
   EXPECT_THROW(s.observe(testing::tensor_from({1, 4}, {1, 2, 3, 4})), Error);  // shape changed
 }
 
-TEST(TensorStats, RejectsNonFiniteValues) {
+TEST(TensorStats, CountsNonFiniteSamplesApartFromTheStatistics) {
+  // A sample with NaN or Inf is counted (the layers reading the tensor then stay FP32) and
+  // kept out of every statistic, which the finite samples alone determine.
   StatNeeds needs;
   needs.min_max = true;
   TensorStats s("x", needs);
-  EXPECT_THROW(s.observe(testing::tensor_from({2}, {1.0f, NAN})), Error);
+  s.observe(testing::tensor_from({2}, {5.0f, 0.5f}));
+  s.observe(testing::tensor_from({2}, {1.0f, NAN}));
+  s.observe(testing::tensor_from({2}, {-INFINITY, 0.0f}));
+  s.observe(testing::tensor_from({2}, {-1.0f, 2.0f}));
+  EXPECT_EQ(s.nonfinite_samples, 2u);
+  EXPECT_EQ(s.first_nonfinite, 1u);
+  EXPECT_EQ(s.samples, 2u);
+  EXPECT_EQ(s.min, -1.0f);
+  EXPECT_EQ(s.max, 5.0f);
 }
 
 class StatsFile : public ::testing::Test {

@@ -215,6 +215,9 @@ int run(const Args& args) {
   }
 
   QuantizeResult result = quantize(model, samples, q);
+  // Warnings (a layer kept FP32 for NaN/Inf, an ignored-scope entry matching nothing) go to
+  // stderr as well as into the report, so a script that keeps only stdout still sees them.
+  for (const std::string& w : result.report.warnings) std::cerr << "octet quantize: warning: " << w << "\n";
   result.model.save(output);
 
   std::error_code ec;

@@ -129,6 +129,7 @@ int quantize_accuracy_aware(const Args& args, const Model& model, const SampleSo
     std::cerr << "octet quantize: " << data.describe() << " has no labels; the metric is agreement with FP32\n";
 
   AccuracyAwareResult result = quantize_with_accuracy_control(model, calibration, eval, options, c);
+  for (const std::string& w : result.report.quantize.warnings) std::cerr << "octet quantize: warning: " << w << "\n";
   result.report.notes.push_back(cat("evaluation data: ", data.describe(), "; ", tune.size(), " samples tuned on",
                                     held.empty() ? std::string() : cat(", ", held.size(), " held out")));
   std::cout << accuracy_aware_table(result.report) << std::flush;

@@ -17,6 +17,7 @@
 #include "quant/algorithms/default_quantization.hpp"
 #include "quant/algorithms/full_bias_correction.hpp"
 #include "quant/algorithms/layer_error.hpp"
+#include "quant/algorithms/nonfinite.hpp"
 #include "quant/algorithms/quant_setup.hpp"
 #include "quant/algorithms/weight_quantization.hpp"
 #include "quant/report_builder.hpp"
@@ -98,6 +99,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   QuantSetup setup = select_quantizers(g, options);
   report.model_type = setup.transformer ? "transformer" : "cnn";
   report.warnings = setup.warnings;
+  keep_nonfinite_weights_fp32(g, setup, report.warnings);
   const bool symmetric = options.preset == QuantPreset::kPerformance;
   const RangeEstimatorOptions estimator = resolve_estimator(options.activations, symmetric, "activations range estimator");
 
@@ -135,6 +137,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
     if (!options.stats_path.empty()) write_stats_file(options.stats_path, key, stats);
   }
   timer.done(report.statistics_reused ? "statistics (reused)" : "statistics");
+  keep_nonfinite_activations_fp32(g, setup, stats, count, report.warnings);
 
   for (ActivationQuantizer& a : setup.activations) {
     if (a.uses.empty()) continue;

@@ -1,6 +1,8 @@
 // collect_statistics: one pass of the FP32 graph with the requested tensors as outputs.
 #include "quant/statistics/collector.hpp"
 
+#include <map>
+
 #include "octet/error.hpp"
 #include "quant/graph_runner.hpp"
 
@@ -18,13 +20,53 @@ StatsMap collect_statistics(const ir::Graph& graph, const StatisticsRequest& req
     names.push_back(name);
     stats.emplace(name, TensorStats(name, needs));
   }
+  // downstream[t]: the observed tensors that tensor t feeds, directly or not.
+  std::vector<std::vector<size_t>> downstream(names.size());
+  {
+    std::map<ir::ValueId, size_t> observed_index;
+    std::vector<ir::ValueId> ids(names.size(), ir::kNoValue);
+    std::map<std::string, ir::ValueId> by_name;
+    for (size_t v = 0; v < graph.values.size(); ++v) by_name[graph.values[v].name] = static_cast<ir::ValueId>(v);
+    for (size_t t = 0; t < names.size(); ++t)
+      if (auto it = by_name.find(names[t]); it != by_name.end()) {
+        ids[t] = it->second;
+        observed_index[it->second] = t;
+      }
+    const auto users = graph.consumers();
+    for (size_t t = 0; t < names.size(); ++t) {
+      if (ids[t] == ir::kNoValue) continue;
+      std::vector<char> seen(graph.values.size(), 0);
+      std::vector<ir::ValueId> todo = {ids[t]};
+      while (!todo.empty()) {
+        const ir::ValueId v = todo.back();
+        todo.pop_back();
+        for (ir::NodeId n : users[static_cast<size_t>(v)])
+          for (ir::ValueId out : graph.nodes[static_cast<size_t>(n)].outputs) {
+            if (out == ir::kNoValue || seen[static_cast<size_t>(out)]) continue;
+            seen[static_cast<size_t>(out)] = 1;
+            todo.push_back(out);
+            if (auto it = observed_index.find(out); it != observed_index.end()) downstream[t].push_back(it->second);
+          }
+      }
+    }
+  }
   GraphRunner runner(graph, names, options.threads);
   std::vector<TensorStats*> slots;
   for (const std::string& name : names) slots.push_back(&stats.at(name));
   ProgressBar bar("calibrating", options.count, options.progress);
   for (size_t i = 0; i < options.count; ++i) {
     const std::vector<Tensor> observed = runner.run(samples.get(i));
-    for (size_t t = 0; t < slots.size(); ++t) slots[t]->observe(observed[t]);
+    // A tensor holding NaN/Inf counts the sample (its layers then stay FP32); the tensors it
+    // feeds skip that sample even where they are finite, so a NaN that a Relu turns into
+    // zeros does not shrink their ranges. Tensors upstream keep it: their values are valid.
+    std::vector<char> skip(observed.size(), 0);
+    for (size_t t = 0; t < observed.size(); ++t)
+      if (has_nonfinite(observed[t]))
+        for (size_t d : downstream[t]) skip[d] = 1;
+    for (size_t t = 0; t < slots.size(); ++t) {
+      if (skip[t] && !has_nonfinite(observed[t])) slots[t]->skip();
+      else slots[t]->observe(observed[t]);
+    }
     bar.update(i + 1);
   }
   return stats;

@@ -13,7 +13,7 @@ namespace octet::quant {
 namespace {
 
 constexpr char kMagic[] = "OCTET-STATS\n";
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: counts of samples with NaN/Inf
 
 class Writer {
  public:
@@ -170,6 +170,9 @@ void write_stats_file(const std::string& path, const StatsFileKey& key, const St
     w.vec(t.channel_min);
     w.vec(t.channel_max);
     w.vec(t.mean_sum);
+    w.pod<uint64_t>(t.nonfinite_samples);
+    w.pod<uint64_t>(t.first_nonfinite);
+    w.pod<uint64_t>(t.skipped_samples);
   }
   write_file_atomically(path, w.bytes());
 }
@@ -212,12 +215,19 @@ bool read_stats_file(const std::string& path, const StatsFileKey& key, const Sta
     const float range = r.pod<float>();
     std::vector<double> counts = r.vec<double>();
     if (t.needs.histogram_bins > 0) {
+      // A damaged bin count must not size an allocation: the stored counts bound it.
+      if (counts.size() != static_cast<size_t>(t.needs.histogram_bins))
+        fail(path, ": statistics file is damaged (tensor '", t.name, "' has ", counts.size(), " histogram counts for ",
+             t.needs.histogram_bins, " bins)");
       t.histogram = Histogram(t.needs.histogram_bins);
       t.histogram.restore(range, std::move(counts));
     }
     t.channel_min = r.vec<float>();
     t.channel_max = r.vec<float>();
     t.mean_sum = r.vec<double>();
+    t.nonfinite_samples = r.pod<uint64_t>();
+    t.first_nonfinite = r.pod<uint64_t>();
+    t.skipped_samples = r.pod<uint64_t>();
     loaded[t.name] = std::move(t);
   }
   if (!r.done()) fail(path, ": statistics file has trailing bytes (damaged?)");

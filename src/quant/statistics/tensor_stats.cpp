@@ -41,6 +41,14 @@ bool StatNeeds::covered_by(const StatNeeds& have) const {
   return true;
 }
 
+bool has_nonfinite(const Tensor& t) {
+  if (t.dtype != DType::kFloat32) return false;
+  const float* x = t.data<float>();
+  float poison = 0.0f;  // x * 0 is NaN for NaN and infinities, 0 otherwise
+  for (int64_t i = 0; i < t.numel(); ++i) poison += x[i] * 0.0f;
+  return poison != 0.0f;
+}
+
 float quantile_in_place(std::vector<float>& data, double q) {
   if (data.empty()) return 0.0f;
   const double pos = std::clamp(q, 0.0, 1.0) * static_cast<double>(data.size() - 1);
@@ -58,23 +66,26 @@ TensorStats::TensorStats(std::string name_, StatNeeds needs_)
 void TensorStats::observe(const Tensor& sample) {
   if (sample.dtype != DType::kFloat32)
     fail("calibration: tensor '", name, "' is ", dtype_name(sample.dtype), "; only float32 tensors get ranges");
-  if (samples == 0) shape = sample.shape;
+  const size_t index = samples + nonfinite_samples + skipped_samples;  // this sample's calibration index
+  if (index == 0) shape = sample.shape;
   else if (sample.shape != shape)
-    fail("calibration: tensor '", name, "' has shape ", shape_str(sample.shape), " in sample ", samples,
+    fail("calibration: tensor '", name, "' has shape ", shape_str(sample.shape), " in sample ", index,
          " but ", shape_str(shape), " before");
   const float* x = sample.data<float>();
   const size_t n = static_cast<size_t>(sample.numel());
   if (n == 0) fail("calibration: tensor '", name, "' is empty");
 
+  if (has_nonfinite(sample)) {
+    if (nonfinite_samples++ == 0) first_nonfinite = index;
+    return;
+  }
+
   if (needs.min_max) {
-    float lo = x[0], hi = x[0], poison = 0.0f;  // x * 0 is NaN for NaN and infinities
+    float lo = x[0], hi = x[0];
     for (size_t i = 0; i < n; ++i) {
       lo = std::min(lo, x[i]);
       hi = std::max(hi, x[i]);
-      poison += x[i] * 0.0f;
     }
-    if (!std::isfinite(lo) || !std::isfinite(hi) || poison != 0.0f)
-      fail("calibration: tensor '", name, "' holds a NaN or infinite value in sample ", samples);
     min = samples == 0 ? lo : std::min(min, lo);
     max = samples == 0 ? hi : std::max(max, hi);
     sample_min.push_back(lo);

@@ -37,15 +37,28 @@ struct TensorStats {
   Histogram histogram{8};
   std::vector<float> channel_min, channel_max;
   std::vector<double> mean_sum;         // elementwise sum; mean_map() divides
+  // Samples holding a NaN or an infinity: counted, not folded into any statistic above, so
+  // the layers reading this tensor can stay FP32 instead of getting a NaN scale.
+  size_t nonfinite_samples = 0;
+  size_t first_nonfinite = 0;           // calibration index of the first such sample
+  // Samples left out because another tensor held NaN/Inf in them: a NaN upstream that a Relu
+  // turns into zeros must not pull this tensor's range down.
+  size_t skipped_samples = 0;
 
   TensorStats() = default;
   TensorStats(std::string name_, StatNeeds needs_);
-  // Adds one sample (float32). Throws naming the tensor if its shape changes between samples.
+  // Adds one sample (float32). Throws naming the tensor if its shape changes between samples;
+  // a sample with a NaN or an infinity only counts in nonfinite_samples.
   void observe(const Tensor& sample);
+  // Counts a sample left out of this tensor's statistics (see skipped_samples).
+  void skip() { ++skipped_samples; }
   std::vector<float> mean_map() const;
   // Mean over everything but `channel_axis`, per channel (from the mean map).
   std::vector<float> channel_mean(int channel_axis) const;
 };
+
+// True if any element of a float32 tensor is NaN or infinite.
+bool has_nonfinite(const Tensor& t);
 
 // Exact quantile of data (linear interpolation between order statistics); reorders `data`.
 float quantile_in_place(std::vector<float>& data, double q);
