@@ -200,6 +200,23 @@ int run(const Args& args) {
   }
   auto calibration = open_dataset(data.source, data.labels, preprocess);
   const std::vector<size_t> indices = sample_indices(calibration->size(), q.subset_size, data.seed);
+  // The first sample against the model's inputs, so a wrong dataset is named before calibration
+  // (the engine alone would only say the input's shape differs).
+  if (!indices.empty()) {
+    const std::vector<Tensor> first = calibration->sample(indices[0]).inputs;
+    const std::vector<ValueInfo> wanted = model.inputs();
+    if (first.size() != wanted.size())
+      fail(calibration->describe(), ": samples have ", first.size(), " input(s); ", model_path, " takes ", wanted.size());
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      bool fits = first[i].shape.size() == wanted[i].shape.size();
+      for (size_t d = 1; fits && d < first[i].shape.size(); ++d)
+        fits = wanted[i].shape[d] < 0 || wanted[i].shape[d] == first[i].shape[d] ||
+               q.input_shapes.count(wanted[i].name) != 0;
+      if (!fits)
+        fail(calibration->sample_name(indices[0]), ": a sample of shape ", shape_str(first[i].shape), " for input '",
+             wanted[i].name, "'; ", model_path, " wants ", shape_str(wanted[i].shape), " (?: any size)");
+    }
+  }
   SampleSource samples;
   samples.count = indices.size();
   samples.get = [&](size_t i) { return calibration->sample(indices.at(i)).inputs; };
