@@ -9,6 +9,8 @@
 //           top candidate: first another range estimator for its inputs (tuning), then FP32
 //           full evaluation; a step that does not improve the metric is undone and the next
 //           candidate taken (use_prev_if_drop_increase) -> repeat
+//           no single unit improves: revert candidates together, in ranking order, until the
+//           metric improves (a drop spread over many layers moves no sample alone)
 //   bound met: give reverted units back INT8, costliest first, wherever the bound still holds.
 #include <algorithm>
 #include <chrono>
@@ -113,6 +115,7 @@ class Search {
   std::vector<Candidate> rank(const std::vector<size_t>& subset);
   bool try_tuning(const Candidate& c, const std::vector<size_t>& subset, size_t iteration);
   bool try_revert(const Candidate& c, size_t iteration);
+  bool try_revert_together(const std::vector<Candidate>& candidates, size_t iteration);
   void requantize_pass(size_t& iteration);
   void score_holdout(const ir::Graph& result);
   void record(AccuracyAwareStep step, const SampleOutcomes& o, bool accepted) {
@@ -251,6 +254,40 @@ bool Search::try_revert(const Candidate& c, size_t iteration) {
   return better;
 }
 
+// On the committed MobileNet with the agreement metric, each of the last few flipped samples
+// needs two or three layers back in FP32: every unit alone leaves the metric where it is, so
+// the one-at-a-time search stopped short of a bound that FP32 itself meets. Reverting the
+// helpful candidates cumulatively, in ranking order, finds the smallest prefix that improves
+// the metric; the requantize pass later gives back whatever in it was not needed.
+bool Search::try_revert_together(const std::vector<Candidate>& candidates, size_t iteration) {
+  SearchPoint p = point_;
+  std::string names;
+  double cost = 0, gain = 0;
+  size_t count = 0;
+  for (const Candidate& c : candidates) {
+    if (c.benefit <= 0) continue;
+    p.reverted.insert(c.unit);
+    names += (names.empty() ? "" : " ") + units_[c.unit].name;
+    cost += c.cost;
+    gain += c.recovered;
+    if (++count < 2) continue;  // one alone was already tried
+    const SampleOutcomes o = evaluate(p);
+    if (o.hits() <= cur_.hits()) continue;
+    AccuracyAwareStep step;
+    step.iteration = iteration;
+    step.action = "revert";
+    step.unit = names;
+    step.detail = cat(count, " units together: none improved the metric alone");
+    step.speed_cost = cost;
+    step.ranking_gain = gain;
+    point_ = p;
+    cur_ = o;
+    record(step, o, true);
+    return true;
+  }
+  return false;
+}
+
 void Search::requantize_pass(size_t& iteration) {
   std::vector<size_t> reverted(point_.reverted.begin(), point_.reverted.end());
   std::sort(reverted.begin(), reverted.end(), [&](size_t a, size_t b) { return speed_.share[a] > speed_.share[b]; });
@@ -310,6 +347,7 @@ void Search::run() {
       if (control_.tune_hyperparams && try_tuning(c, subset, iteration)) { progressed = true; break; }
       if (try_revert(c, iteration)) { progressed = true; break; }
     }
+    if (!progressed && control_.use_prev_if_drop_increase) progressed = try_revert_together(candidates, iteration);
     if (!progressed) {
       r_.stop_reason = candidates.empty() ? "nothing left to revert" : "no remaining unit improves the metric";
       break;
