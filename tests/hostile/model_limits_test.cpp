@@ -117,6 +117,56 @@ TEST_F(HostileModel, ComputedShapesOverTheLimitAreRefusedBeforeFolding) {
   expect_error([&] { CompiledModel::compile(Model::load(file)); }, {"Tile node 'tile'", "non-negative"});
 }
 
+// One op each whose output shape comes from constants claiming 10^12+ elements (or wrapping
+// int64: Reshape to [2^62 + 1, 4] multiplies to 4 mod 2^64, the input's own count).
+TEST_F(HostileModel, EveryShapeProducingOpIsBoundedByTheLimit) {
+  struct OpCase {
+    std::string op;
+    std::vector<std::string> inputs;
+    std::vector<int64_t> ints;    // the int64 constant "k", if used
+    std::vector<float> floats;    // the float constants "f0", "f1", ... if used
+    Shape x_shape;
+  };
+  const std::vector<OpCase> cases = {
+      {"Reshape", {"x", "k"}, {(int64_t{1} << 62) + 1, 4}, {}, {4}},
+      {"Expand", {"x", "k"}, {kMillion, kMillion, 4}, {}, {4}},
+      {"Pad", {"x", "k"}, {kMillion * kMillion, 0}, {}, {4}},
+      {"Tile", {"x", "k"}, {kMillion * kMillion}, {}, {4}},
+      {"Resize", {"x", "", "f0"}, {}, {1, 1, 1e6f, 1e6f}, {1, 1, 4, 4}},
+  };
+  for (const OpCase& c : cases) {
+    std::vector<Dim> dims(c.x_shape.begin(), c.x_shape.end());
+    onnx::ModelProto m = OnnxBuilder().input("x", dims).node(c.op, c.inputs, {"y"}, "big_" + c.op).output("y", {}).proto();
+    if (!c.ints.empty()) {
+      auto* k = m.mutable_graph()->add_initializer();
+      k->set_name("k");
+      k->set_data_type(onnx::TensorProto::INT64);
+      k->add_dims(static_cast<int64_t>(c.ints.size()));
+      for (int64_t v : c.ints) k->add_int64_data(v);
+    }
+    if (!c.floats.empty()) {
+      auto* f = m.mutable_graph()->add_initializer();
+      f->set_name("f0");
+      f->set_data_type(onnx::TensorProto::FLOAT);
+      f->add_dims(static_cast<int64_t>(c.floats.size()));
+      for (float v : c.floats) f->add_float_data(v);
+    }
+    const std::string file = save(m, c.op + ".onnx");
+    expect_error([&] { CompiledModel::compile(Model::load(file)); }, {c.op + " node 'big_" + c.op + "'", "output 'y'", "limit"});
+  }
+  // Range(0, 1e12, 1): its length comes from the values, not a shape.
+  onnx::ModelProto m = OnnxBuilder().input("x", {int64_t{1}}).node("Range", {"a", "b", "c"}, {"r"}, "big_range")
+                           .node("Add", {"r", "x"}, {"y"}, "add").output("y", {}).proto();
+  for (const auto& [name, v] : std::vector<std::pair<std::string, float>>{{"a", 0.0f}, {"b", 1e12f}, {"c", 1.0f}}) {
+    auto* t = m.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    t->add_float_data(v);
+  }
+  const std::string file = save(m, "range.onnx");
+  expect_error([&] { CompiledModel::compile(Model::load(file)); }, {"Range node 'big_range'", "output 'r'", "limit"});
+}
+
 TEST_F(HostileModel, GraphWithACycle) {
   // a = Relu(b), b = Relu(a): each node's input is produced, but only by the other.
   const std::string file = save(OnnxBuilder().input("x", {int64_t{3}}).node("Add", {"x", "b"}, {"a"}, "first")
