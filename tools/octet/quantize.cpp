@@ -184,8 +184,9 @@ int run(const Args& args) {
       const size_t comma = rest.find(',');
       std::string item = rest.substr(0, comma);
       rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-      if (const size_t eq = item.find('='); eq != std::string::npos && !std::filesystem::exists(item)) item = item.substr(eq + 1);
       std::error_code ec;
+      if (const size_t eq = item.find('='); eq != std::string::npos && !std::filesystem::exists(item, ec))
+        item = item.substr(eq + 1);
       if (std::filesystem::is_regular_file(item, ec))
         check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
                            {{"--data", item}});
