@@ -148,14 +148,24 @@ TEST_F(HostileOutputs, InterruptedQuantizeLeavesNothingAtTheTarget) {
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    // A test runner started in the background (sh: cmd &) ignores SIGINT, and children
+    // inherit that: give octet the default action, as a terminal would.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
-    ASSERT_EQ(::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+    ASSERT_EQ(::posix_spawn(&pid, argv[0], nullptr, &attr, argv.data(), environ), 0);
+    posix_spawnattr_destroy(&attr);
     const int fd = ::open(fifo.c_str(), O_WRONLY);  // returns once octet opened it for reading
     ASSERT_GE(fd, 0);
     ::kill(pid, sig);
+    ::close(fd);  // had the signal been lost, octet would now read EOF and fail instead of hanging
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ::close(fd);
     ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
     EXPECT_EQ(WTERMSIG(status), sig);
     EXPECT_FALSE(fs::exists(q));
@@ -178,6 +188,7 @@ TEST_F(HostileOutputs, SigintDuringAWriteRemovesTheTemporary) {
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+      ::signal(SIGINT, SIG_DFL);  // not inherited as ignored from a backgrounded test runner
       std::string bytes(kBytes, 'x');
       ::close(ready[0]);
       (void)!::write(ready[1], "r", 1);
