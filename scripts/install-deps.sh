@@ -14,7 +14,7 @@ packages=(
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
   libonnx-testdata dataset-fashion-mnist
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 # Node.js and npm: a machine may already carry them from another source (NodeSource's
 # nodejs bundles npm and conflicts with Debian's npm package), so ask for Debian's only

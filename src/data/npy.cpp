@@ -59,6 +59,8 @@ NpyHeader parse_npy_header(const char* data, size_t size, const std::string& ori
   if (header_start + header_len > size) fail(origin, ": truncated .npy header");
   const std::string header(data + header_start, header_len);
   std::string descr = header_field(header, "descr", origin);
+  if (descr.size() < 2 || descr.front() != '\'' || descr.back() != '\'')
+    fail(origin, ": .npy 'descr' must be a quoted string, not '", descr, "'");
   descr = descr.substr(1, descr.size() - 2);
   DType dtype = DType::kUndefined;
   for (const DescrName& d : kDescrs)
@@ -70,6 +72,8 @@ NpyHeader parse_npy_header(const char* data, size_t size, const std::string& ori
   if (dtype == DType::kUndefined) fail(origin, ": .npy dtype '", descr, "' is not supported (little-endian numeric only)");
   if (header_field(header, "fortran_order", origin) != "False") fail(origin, ": Fortran-order .npy arrays are not supported");
   const std::string shape_text = header_field(header, "shape", origin);
+  if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')')
+    fail(origin, ": .npy 'shape' must be a tuple, not '", shape_text, "'");
   Shape shape;
   std::string inner = shape_text.substr(1, shape_text.size() - 2);
   std::stringstream ss(inner);
@@ -96,7 +100,8 @@ NpyHeader parse_npy_header(const char* data, size_t size, const std::string& ori
 Tensor parse_npy(const std::string& bytes, const std::string& origin) {
   const NpyHeader h = parse_npy_header(bytes.data(), bytes.size(), origin);
   Tensor t(h.dtype, h.shape);
-  std::memcpy(t.bytes.data(), bytes.data() + h.data_offset, t.bytes.size());
+  // An empty array has no buffer, and memcpy to a null pointer is undefined even for 0 bytes.
+  if (!t.bytes.empty()) std::memcpy(t.bytes.data(), bytes.data() + h.data_offset, t.bytes.size());
   return t;
 }
 
