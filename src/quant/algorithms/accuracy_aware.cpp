@@ -10,7 +10,8 @@
 //           full evaluation; a step that does not improve the metric is undone and the next
 //           candidate taken (use_prev_if_drop_increase) -> repeat
 //           no single unit improves: revert candidates together, in ranking order, until the
-//           metric improves (a drop spread over many layers moves no sample alone)
+//           metric improves (a drop spread over many layers moves no sample alone; layers that
+//           each destroy the signal must go together)
 //   bound met: give reverted units back INT8, costliest first, wherever the bound still holds.
 #include <algorithm>
 #include <chrono>
@@ -264,14 +265,16 @@ bool Search::try_revert_together(const std::vector<Candidate>& candidates, size_
   std::string names;
   double cost = 0, gain = 0;
   size_t count = 0;
+  // Every candidate, even one that alone changes nothing: when each of two layers alone wipes
+  // out the information (both must go), neither moves a sample or a probability by itself.
+  // The prefix ends at all units reverted, i.e. FP32, which always meets the bound.
   for (const Candidate& c : candidates) {
-    if (c.benefit <= 0) continue;
     p.reverted.insert(c.unit);
     names += (names.empty() ? "" : " ") + units_[c.unit].name;
     cost += c.cost;
     gain += c.recovered;
-    if (++count < 2) continue;  // one alone was already tried
-    const SampleOutcomes o = evaluate(p);
+    ++count;
+    const SampleOutcomes o = evaluate(p);  // memoized: a unit tried alone costs nothing again
     if (o.hits() <= cur_.hits()) continue;
     AccuracyAwareStep step;
     step.iteration = iteration;
