@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "ir/cost.hpp"
 #include "octet/engine.hpp"
 #include "octet/error.hpp"
 #include "quant/report_builder.hpp"
@@ -50,44 +51,7 @@ Profile profile(const ir::Graph& graph, const ir::Graph& original, const std::ve
   return p;
 }
 
-int64_t numel_of(const ir::Graph& g, ir::ValueId v) {
-  if (v == ir::kNoValue || !g.value(v).has_shape) return 0;
-  int64_t n = 1;
-  for (int64_t d : g.value(v).shape) n *= std::max<int64_t>(d, 1);
-  return n;
-}
-
 }  // namespace
-
-double node_macs(const ir::Graph& g, const ir::Node& n) {
-  if (n.outputs.empty()) return 0;
-  switch (n.op) {
-    case ir::OpKind::Conv:
-    case ir::OpKind::FusedConv: {
-      const Shape& w = g.value(n.input(1)).shape;  // [Cout, Cin/group, k...]
-      int64_t per_output = 1;
-      for (size_t i = 1; i < w.size(); ++i) per_output *= w[i];
-      return static_cast<double>(numel_of(g, n.outputs[0])) * static_cast<double>(per_output);
-    }
-    case ir::OpKind::ConvTranspose: {
-      const Shape& w = g.value(n.input(1)).shape;  // [Cin, Cout/group, k...]
-      int64_t per_input = 1;
-      for (size_t i = 1; i < w.size(); ++i) per_input *= w[i];
-      return static_cast<double>(numel_of(g, n.input(0))) * static_cast<double>(per_input);
-    }
-    case ir::OpKind::MatMul:
-    case ir::OpKind::Gemm:
-    case ir::OpKind::FullyConnected: {
-      const ir::Value& a = g.value(n.input(0));
-      if (!a.has_shape || a.shape.empty()) return 0;
-      const bool trans_a = n.op == ir::OpKind::Gemm && n.attr_int("transA", 0) != 0;
-      const int64_t k = trans_a ? a.shape[0] : a.shape.back();
-      return static_cast<double>(numel_of(g, n.outputs[0])) * static_cast<double>(std::max<int64_t>(k, 1));
-    }
-    default:
-      return 0;
-  }
-}
 
 SpeedCosts measure_speed_costs(const ir::Graph& fp32, const ir::Graph& int8, const ir::Graph& original,
                                const std::vector<RevertUnit>& units, const std::vector<Tensor>& inputs,
@@ -99,7 +63,7 @@ SpeedCosts measure_speed_costs(const ir::Graph& fp32, const ir::Graph& int8, con
   c.macs.assign(units.size(), 0.0);
   double total_macs = 0;
   for (size_t u = 0; u < units.size(); ++u) {
-    c.macs[u] = node_macs(fp32, fp32.nodes[static_cast<size_t>(units[u].node)]);
+    c.macs[u] = ir::node_macs(fp32, fp32.nodes[static_cast<size_t>(units[u].node)]);
     total_macs += c.macs[u];
   }
   std::string why_not;

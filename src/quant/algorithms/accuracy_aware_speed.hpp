@@ -26,8 +26,4 @@ SpeedCosts measure_speed_costs(const ir::Graph& fp32, const ir::Graph& int8, con
                                const std::vector<RevertUnit>& units, const std::vector<Tensor>& inputs,
                                const std::string& mode, int threads);
 
-// Multiply-accumulates of one node per sample (Conv, ConvTranspose, MatMul, Gemm and fused
-// forms); 0 for other ops.
-double node_macs(const ir::Graph& graph, const ir::Node& node);
-
 }  // namespace octet::quant
