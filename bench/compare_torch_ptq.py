@@ -9,12 +9,15 @@ octet is run through its CLI (quantize, then eval) on the same files.
 
   /usr/bin/python3 bench/compare_torch_ptq.py [--octet build/octet] [--models a,b] [--threads 2]
                                               [--markdown OUT.md] [--json OUT.json]
+About 10 minutes on 2 idle cores, mostly torch's HistogramObserver. Results: docs/ptq-comparison.md.
 """
 import argparse
+import atexit
 import datetime
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -303,7 +306,8 @@ def main():
                "cpu": cpu_name(), "torch": torch.__version__, "threads": args.threads, "octet": args.octet,
                "calibration": {"count": CALIB_COUNT, "seed": CALIB_SEED, "first_indices": indices[:8]},
                "torch_backends": [], "backend_errors": {}, "models": {}}
-    work = tempfile.mkdtemp(prefix="octet_ptq_")
+    work = tempfile.mkdtemp(prefix="octet_ptq_")  # quantized models and reports; removed at exit
+    atexit.register(shutil.rmtree, work, True)
     names = args.models.split(",")
     results["calibration"]["same_as_octet"] = check_subset(args.octet, names[0], calib_np, work, args.threads)
     print(f"calibration: {CALIB_COUNT} training images, seed {CALIB_SEED}, first {indices[:8]}; "
