@@ -63,7 +63,7 @@ if [ "$skip" != fuzz ] && [ "$fuzz_seconds" != 0 ]; then
     t0=$SECONDS
     # -timeout: one input running this long is a hang. The first folder collects what the
     # run finds (kept between runs), the second is the seeds.
-    if OMP_NUM_THREADS=1 "$build/$t" -max_total_time="$fuzz_seconds" -timeout=20 -rss_limit_mb=2560 \
+    if OMP_NUM_THREADS=1 "$build/fuzz/$t" -max_total_time="$fuzz_seconds" -timeout=20 -rss_limit_mb=2560 \
         -print_final_stats=1 -artifact_prefix="$build/artifacts/$name/" \
         "$build/corpus/$name" "$build/seeds/$name" >"$build/$name.log" 2>&1; then
       echo "test-hardening: $t: $(grep -E '^stat::number_of_executed_units' "$build/$name.log" | awk '{print $2}') runs," \

@@ -52,6 +52,8 @@ std::optional<Tensor> fold_shape_query(const ir::Graph& graph, const ir::Node& n
   const int64_t start = clamp(node.attr_int("start", 0)), end = clamp(node.attr_int("end", rank));
   std::vector<int64_t> dims;
   for (int64_t d = start; d < end; ++d) dims.push_back(x.shape[static_cast<size_t>(d)]);
+  // start >= end selects no dim; from_vector would memcpy from an empty vector's null data.
+  if (dims.empty()) return Tensor(DType::kInt64, {0});
   return Tensor::from_vector<int64_t>(DType::kInt64, {static_cast<int64_t>(dims.size())}, dims);
 }
 
