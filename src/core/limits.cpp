@@ -9,13 +9,15 @@ int64_t tensor_bytes_checked(const Shape& shape, DType dtype) {
   const int64_t elem = dtype_size(dtype) > 0 ? static_cast<int64_t>(dtype_size(dtype)) : 1;
   for (int64_t d : shape)
     if (d < 0) return -1;
-  for (int64_t d : shape)
-    if (d == 0) return 0;  // an empty tensor, whatever the other dims claim
+  // The other dims of an empty tensor must still multiply without overflow: numel() and
+  // the kernels' index arithmetic multiply them all.
   int64_t bytes = elem;
+  bool empty = false;
   for (int64_t d : shape) {
-    if (__builtin_mul_overflow(bytes, d, &bytes)) return -1;
+    if (d == 0) empty = true;
+    else if (__builtin_mul_overflow(bytes, d, &bytes)) return -1;
   }
-  return bytes;
+  return empty ? 0 : bytes;
 }
 
 void check_tensor_size(const Shape& shape, DType dtype, const std::string& what) {

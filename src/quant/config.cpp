@@ -235,7 +235,7 @@ QuantizeConfig parse_quantize_config(const std::string& text, const std::string&
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1E999
     fail(origin, ": not valid JSON: ", e.what());
   }
   QuantizeConfig config;

@@ -40,7 +40,8 @@ void reshape(Graph& graph, const Node& node) {
       out[i] = t;
     }
     if (out[i] < 0) unknown = true;
-    else known *= out[i];
+    else if (__builtin_mul_overflow(known, out[i], &known))
+      fail(node.describe(), ": target shape ", shape_str(*target), " has more than 2^63 elements");
   }
   const int64_t total = known_product(x.shape, 0, x.shape.size());
   if (infer >= 0) {
