@@ -16,12 +16,13 @@ start=$SECONDS
 
 # Sanitizer settings shared by ctest (and the `octet` CLI the tests spawn) and the fuzzers.
 # LSan suppressions cover leaks wholly inside system libraries only; see the file.
-export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=0"
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$here/scripts/lsan.supp:print_suppressions=0"
 
 # Tests left out of the sanitizer run, each for the reason given (they run in the plain
-# build, scripts/test.sh). A regex for ctest -E.
+# build, scripts/test.sh). Joined into a regex for ctest -E. None so far: add one only with a
+# measured reason (e.g. far too slow under ASan for CI's 90 minutes).
 asan_excluded=(
 )
 
