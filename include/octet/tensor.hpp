@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,10 @@ struct Tensor {
   template <class T>
   static Tensor from_vector(DType dtype, Shape shape, const std::vector<T>& values) {
     Tensor t(dtype, std::move(shape));
-    std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
+    // Too few values would be read past their end; an empty tensor copies nothing (memcpy
+    // from an empty vector's null data is undefined even for zero bytes).
+    if (values.size() * sizeof(T) < t.bytes.size()) throw std::invalid_argument("Tensor::from_vector: too few values for the shape");
+    if (!t.bytes.empty()) std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
     return t;
   }
 };

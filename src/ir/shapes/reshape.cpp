@@ -41,7 +41,8 @@ void reshape(Graph& graph, const Node& node) {
     }
     if (out[i] < 0) unknown = true;
     else if (__builtin_mul_overflow(known, out[i], &known))
-      fail(node.describe(), ": target shape ", shape_str(*target), " has more than 2^63 elements");
+      fail(node.describe(), ": output '", graph.value(node.outputs.at(0)).name, "': target shape ", shape_str(*target),
+           " has more than 2^63 elements, beyond any tensor size limit");
   }
   const int64_t total = known_product(x.shape, 0, x.shape.size());
   if (infer >= 0) {
