@@ -86,6 +86,8 @@ class CompiledModel {
   std::vector<NodeKernel> kernels() const;
   void set_profiling(bool on);
   size_t arena_bytes() const;
+  // Threads the plan runs on: the ones asked for, or 1 for a model whose every layer is too
+  // small to be worth splitting (see src/runtime/plan.cpp).
   int threads() const;
 
  private:

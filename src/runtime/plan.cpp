@@ -16,20 +16,26 @@
 namespace octet::rt {
 namespace {
 
-// Threads for one step. Splitting a layer across threads costs a fork and a barrier (a few
-// microseconds, far more when another process holds a core); a layer smaller than that runs
-// faster on one thread. Small-input models (28x28 images) are made of such layers: the
-// Fashion-MNIST ResNet's INT8 latency on two threads was 1.7x its one-thread latency.
-constexpr double kMinParallelMacs = 256.0 * 1024;     // ~10 us of FP32 FMA work on one core
-constexpr double kMinParallelElements = 16.0 * 1024;  // memory-bound steps: ~10 us of traffic
+// Threads for a plan. Splitting a layer across threads costs a fork and a barrier; a model
+// whose every layer is small runs faster on one thread: the Fashion-MNIST ResNet (28x28
+// inputs, 1.8M-MAC convolutions of ~20 us) took 1.7x longer in INT8 on two threads than on
+// one. The count is one per plan, not per step: changing OpenMP's team size between steps
+// docks the spare thread, and waking it again while another process held the core stalled
+// whole runs for tens of milliseconds.
+constexpr double kMinParallelMacs = 4.0 * 1024 * 1024;  // ~40 us of FP32 work on one AVX-512 core
+constexpr double kMinParallelElements = 64.0 * 1024;    // memory-bound steps: ~40 us of traffic
 
-int threads_for_elements(double elements, int threads) { return elements < kMinParallelElements ? 1 : threads; }
-
-int threads_for(const ir::Graph& graph, const ir::Node& node, int threads) {
-  if (threads <= 1) return 1;
+bool worth_splitting(const ir::Graph& graph, const ir::Node& node) {
   const double macs = ir::node_macs(graph, node);
-  if (macs > 0) return macs < kMinParallelMacs ? 1 : threads;
-  return threads_for_elements(ir::node_output_elements(graph, node), threads);
+  if (macs > 0) return macs >= kMinParallelMacs;
+  return ir::node_output_elements(graph, node) >= kMinParallelElements;
+}
+
+int plan_threads(const ir::Graph& graph, int threads) {
+  if (threads <= 1) return 1;
+  for (const ir::Node& node : graph.nodes)
+    if (!node.dead && worth_splitting(graph, node)) return threads;
+  return 1;
 }
 
 struct Builder {
@@ -81,9 +87,7 @@ struct Builder {
     KernelContext ctx;
     ctx.graph = &graph;
     ctx.node = &node;
-    ctx.threads = threads_for_elements(static_cast<double>(tensors[static_cast<size_t>(src)].desc.numel()), options.threads);
-    const int outer_threads = omp_get_max_threads();
-    omp_set_num_threads(ctx.threads);
+    ctx.threads = options.threads;
     ctx.inputs = {tensors[static_cast<size_t>(src)].desc};
     ctx.constants = {nullptr};
     TensorDesc out = ctx.inputs[0];
@@ -94,9 +98,7 @@ struct Builder {
     step.node_name = node.name;
     step.op = node.op;
     step.entry = entry;
-    step.threads = ctx.threads;
     step.kernel = entry->create(ctx);
-    omp_set_num_threads(outer_threads);
     step.srcs = {src};
     const int dst = add_tensor(node.name, out);
     step.dsts = {dst};
@@ -160,10 +162,13 @@ Plan::~Plan() {
 std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, const PlanOptions& options) {
   std::unique_ptr<Plan> plan(new Plan());
   plan->graph_ = std::move(graph_ptr);
-  plan->threads_ = options.threads;
   const ir::Graph& graph = *plan->graph_;
-  omp_set_num_threads(options.threads);
-  Builder b{graph, options, plan->tensors_, plan->steps_, {}};
+  PlanOptions effective = options;
+  effective.threads = plan_threads(graph, options.threads);
+  plan->threads_ = effective.threads;
+  // oneDNN fixes a primitive's thread partitioning from OpenMP's count when it is created.
+  omp_set_num_threads(effective.threads);
+  Builder b{graph, effective, plan->tensors_, plan->steps_, {}};
 
   std::vector<int> value_tensor(graph.values.size(), -1);
   auto desc_of = [&](ir::ValueId v) {
@@ -201,10 +206,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     KernelContext ctx;
     ctx.graph = &graph;
     ctx.node = &node;
-    // oneDNN fixes a primitive's thread partitioning when it is created, from OpenMP's
-    // thread count at that moment: the step's count must be current before kernels look.
-    ctx.threads = threads_for(graph, node, options.threads);
-    omp_set_num_threads(ctx.threads);
+    ctx.threads = effective.threads;
     std::vector<int> srcs;
     for (ir::ValueId in : node.inputs) {
       if (in == ir::kNoValue) {
@@ -225,7 +227,6 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     step.node_name = node.name;
     step.op = node.op;
     step.entry = entry;
-    step.threads = ctx.threads;
     if (!ctx.inputs.empty()) step.compute_dtype = ctx.inputs[0].dtype;
     if (entry->output_aliases_input0) {
       if (srcs.empty() || srcs[0] < 0) fail(node.describe(), ": a view kernel needs input 0");
@@ -261,7 +262,6 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     plan->steps_.push_back(std::move(step));
   }
 
-  omp_set_num_threads(options.threads);
   for (ir::ValueId v : graph.outputs) {
     const int t = b.in_layout(tensor_of(v), Layout::kPlain);
     plan->output_tensors_.push_back(t);
@@ -331,18 +331,11 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     fail("the model takes ", input_descs_.size(), " inputs, ", inputs.size(), " were given");
   if (outputs.size() != output_descs_.size())
     fail("the model has ", output_descs_.size(), " outputs, ", outputs.size(), " buffers were given");
-  int current_threads = omp_get_max_threads();
+  if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
   using Clock = std::chrono::steady_clock;
   for (size_t s = 0; s < steps_.size(); ++s) {
     PlanStep& step = steps_[s];
     if (!step.kernel) continue;  // a view: its output is its input's storage
-    // oneDNN reads the OpenMP thread count when a primitive executes; fewer threads than it
-    // was created for is always valid.
-    const int want = step.threads > 0 ? step.threads : threads_;
-    if (want != current_threads) {
-      omp_set_num_threads(want);
-      current_threads = want;
-    }
     auto& src = step_src_[s];
     auto& dst = step_dst_[s];
     for (size_t i = 0; i < step.srcs.size(); ++i) src[i] = step.srcs[i] < 0 ? nullptr : tensor_ptr(step.srcs[i], inputs);

@@ -38,7 +38,6 @@ struct PlanStep {
   std::vector<int> srcs;           // PlanTensor index per input, -1 when omitted
   std::vector<int> dsts;           // PlanTensor index per output, -1 when unused
   DType compute_dtype = DType::kFloat32;  // dtype of input 0, for reports (INT8 or FP32)
-  int threads = 0;                 // OpenMP threads for this step; 0: the plan's
 };
 
 class Plan {
