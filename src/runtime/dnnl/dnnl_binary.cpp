@@ -128,13 +128,8 @@ std::string choose(const KernelContext& ctx, BinarySetup& s) {
     if (b_full && l != main) continue;
     s.layout = main;
     s.src1_layout = l;
-    try {
-      const auto pd = make_pd(ctx, s);
-      if (!is_reference_impl(pd)) return "";
-      last = cat("oneDNN offers only ", impl_of(pd));
-    } catch (const dnnl::error& e) {
-      last = cat("oneDNN refused it: ", e.what());
-    }
+    last = why_not_guarded([&] { return reference_why_not(make_pd(ctx, s)); });
+    if (last.empty()) return "";
   }
   return last;
 }

@@ -145,6 +145,10 @@ bool is_reference_impl(const dnnl::primitive_desc_base& pd) {
   return impl.rfind("ref", 0) == 0;
 }
 
+std::string reference_why_not(const dnnl::primitive_desc_base& pd) {
+  return is_reference_impl(pd) ? cat("oneDNN offers only ", impl_of(pd)) : std::string();
+}
+
 dnnl::primitive_attr DnnlKernel::base_attr() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);

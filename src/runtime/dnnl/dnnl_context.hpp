@@ -54,6 +54,19 @@ Activation activation_of(const ir::Node& node);
 std::string impl_of(const dnnl::primitive_desc_base& pd);
 // True for oneDNN's slow reference implementations, which the plain-loop kernels beat or match.
 bool is_reference_impl(const dnnl::primitive_desc_base& pd);
+// "" for a real implementation, else "oneDNN offers only ref:..." (a KernelEntry::why_not reason).
+std::string reference_why_not(const dnnl::primitive_desc_base& pd);
+
+// Runs a kernel's setup inside why_not: oneDNN throwing (no implementation for these shapes
+// or attributes) is a reason to decline the node, not an error.
+template <class Setup>
+std::string why_not_guarded(Setup&& setup) {
+  try {
+    return setup();
+  } catch (const std::exception& e) {
+    return std::string("oneDNN refused it: ") + e.what();
+  }
+}
 
 // Base of the oneDNN kernels. create() makes memories whose data handles come from the
 // execute arguments (an input, an output, a slice of the shared scratch) or are owned

@@ -102,15 +102,11 @@ std::string why_not(const KernelContext& ctx) {
   if (!layout_fits(x.layout, x.shape.empty() ? 1 : x.shape.size())) return "layout not available at this rank";
   std::vector<Step> steps;
   if (std::string why = steps_of(ctx, steps); !why.empty()) return why;
-  try {
-    for (const Step& step : steps) {
-      const auto pd = make_pd(flat_md(x), step);
-      if (is_reference_impl(pd)) return cat("oneDNN offers only ", impl_of(pd));
-    }
-  } catch (const dnnl::error& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
-  return "";
+  return why_not_guarded([&] {
+    for (const Step& step : steps)
+      if (std::string why = reference_why_not(make_pd(flat_md(x), step)); !why.empty()) return why;
+    return std::string();
+  });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {

@@ -66,13 +66,7 @@ class SoftmaxKernel final : public DnnlKernel {
 std::string why_not(const KernelContext& ctx) {
   SoftmaxSetup s;
   if (std::string why = setup(ctx, s); !why.empty()) return why;
-  try {
-    const auto pd = make_pd(ctx, s);
-    if (is_reference_impl(pd)) return cat("oneDNN offers only ", impl_of(pd));
-  } catch (const dnnl::error& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
-  return "";
+  return why_not_guarded([&] { return reference_why_not(make_pd(ctx, s)); });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {

@@ -35,8 +35,7 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   s.pd = dnnl::concat::primitive_desc(md_of(y.shape, y.dtype, s.layout), s.axis, srcs, engine(), attr);
   // "simple_concat" is oneDNN's fast copy; only its generic reference is worth declining.
-  if (impl_of(s.pd).rfind("ref", 0) == 0) return cat("oneDNN offers only ", impl_of(s.pd));
-  return "";
+  return reference_why_not(s.pd);
 }
 
 class ConcatKernel final : public DnnlKernel {
@@ -56,11 +55,7 @@ class ConcatKernel final : public DnnlKernel {
 
 std::string why_not(const KernelContext& ctx) {
   Setup s;
-  try {
-    return setup(ctx, s);
-  } catch (const std::exception& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
+  return why_not_guarded([&] { return setup(ctx, s); });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {

@@ -25,8 +25,7 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   if (std::string why = forward_window(*ctx.node, x.shape, y.shape, {}, w); !why.empty()) return why;
   s.layout = int8_layout(x.shape.size());
   s.pd = int8_pool_pd(dnnl::algorithm::pooling_max, x, y, s.layout, w);
-  if (is_reference_impl(s.pd)) return cat("oneDNN offers only ", impl_of(s.pd));
-  return "";
+  return reference_why_not(s.pd);
 }
 
 class MaxPoolKernel final : public DnnlKernel {
@@ -41,11 +40,7 @@ class MaxPoolKernel final : public DnnlKernel {
 
 std::string why_not(const KernelContext& ctx) {
   Setup s;
-  try {
-    return setup(ctx, s);
-  } catch (const std::exception& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
+  return why_not_guarded([&] { return setup(ctx, s); });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {

@@ -44,8 +44,7 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   s.layout = int8_layout(x.shape.size());
   const auto alg = include_pad ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   s.pd = int8_pool_pd(alg, x, y, s.layout, w);
-  if (is_reference_impl(s.pd)) return cat("oneDNN offers only ", impl_of(s.pd));
-  return "";
+  return reference_why_not(s.pd);
 }
 
 class QAveragePoolKernel final : public DnnlKernel {
@@ -60,11 +59,7 @@ class QAveragePoolKernel final : public DnnlKernel {
 
 std::string why_not(const KernelContext& ctx) {
   Setup s;
-  try {
-    return setup(ctx, s);
-  } catch (const std::exception& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
+  return why_not_guarded([&] { return setup(ctx, s); });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {

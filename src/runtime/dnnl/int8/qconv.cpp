@@ -177,11 +177,7 @@ class QConvKernel final : public DnnlKernel {
 
 std::string why_not(const KernelContext& ctx) {
   Setup s;
-  try {
-    return setup(ctx, s);
-  } catch (const std::exception& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
+  return why_not_guarded([&] { return setup(ctx, s); });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {

@@ -71,15 +71,13 @@ class ConvertKernel final : public DnnlKernel {
 template <bool kQuantize>
 std::string why_not(const KernelContext& ctx) {
   Params p;
-  try {
+  return why_not_guarded([&] {
     if (std::string why = check(ctx, kQuantize, p); !why.empty()) return why;
     // Try the primitive as create() will make it.
     KernelContext probe = ctx;
     ConvertKernel kernel(probe, kQuantize, p);
-    return "";
-  } catch (const std::exception& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
+    return std::string();
+  });
 }
 
 template <bool kQuantize>

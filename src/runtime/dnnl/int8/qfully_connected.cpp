@@ -54,8 +54,7 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   const dnnl::memory::desc bias = s.has_bias ? dnnl::memory::desc({1, s.n}, dt_of(s.dtype_bias), tag::ab) : dnnl::memory::desc();
   dnnl::matmul::desc d(src, wei, bias, dst);
   s.pd = dnnl::matmul::primitive_desc(d, attr, engine());
-  if (is_reference_impl(s.pd)) return cat("oneDNN offers only ", impl_of(s.pd));
-  return "";
+  return reference_why_not(s.pd);
 }
 
 class QFullyConnectedKernel final : public DnnlKernel {
@@ -82,11 +81,7 @@ class QFullyConnectedKernel final : public DnnlKernel {
 
 std::string why_not(const KernelContext& ctx) {
   Setup s;
-  try {
-    return setup(ctx, s);
-  } catch (const std::exception& e) {
-    return cat("oneDNN refused it: ", e.what());
-  }
+  return why_not_guarded([&] { return setup(ctx, s); });
 }
 
 std::unique_ptr<Kernel> create(KernelContext& ctx) {
