@@ -20,30 +20,8 @@ using ir::OpKind;
 using testing::conv_attrs;
 using testing::GraphBuilder;
 using testing::random_tensor;
+using testing::small_cnn;
 
-// input -> conv1(Relu) -> MaxPool -> conv2(Sum = pool output) -> GAP -> Flatten -> fc
-GraphBuilder small_cnn() {
-  GraphBuilder b;
-  const auto x = b.input("input", {1, 3, 8, 8});
-  const auto c1 = b.node(OpKind::FusedConv, "conv1",
-                         {x, b.constant("w1", random_tensor({8, 3, 3, 3}, 11)), b.constant("b1", random_tensor({8}, 12))},
-                         {1, 8, 8, 8}, conv_attrs(3, 1, "Relu"));
-  std::map<std::string, ir::Attribute> pool;
-  pool["kernel_shape"] = ir::Attribute::make_ints({2, 2});
-  pool["strides"] = ir::Attribute::make_ints({2, 2});
-  const auto p = b.node(OpKind::MaxPool, "pool", {c1}, {1, 8, 4, 4}, pool);
-  const auto c2 = b.node(OpKind::FusedConv, "conv2",
-                         {p, b.constant("w2", random_tensor({8, 8, 3, 3}, 13)), b.constant("b2", random_tensor({8}, 14)), p},
-                         {1, 8, 4, 4}, conv_attrs(3, 1, "Relu"));
-  const auto gap = b.node(OpKind::GlobalAveragePool, "gap", {c2}, {1, 8, 1, 1});
-  const auto flat = b.node(OpKind::Flatten, "flatten", {gap}, {1, 8});
-  const auto fc = b.node(OpKind::FullyConnected, "fc",
-                         {flat, b.constant("wfc", random_tensor({8, 4}, 15)), b.constant("bfc", random_tensor({4}, 16))},
-                         {1, 4});
-  b.output(fc);
-  b.output(c1);
-  return b;
-}
 
 // Ranges, parameters and weights as DefaultQuantization would leave them.
 QuantSetup filled_setup(const ir::Graph& g) {
@@ -81,7 +59,7 @@ std::vector<std::string> quantized_tensors(const ir::Graph& q) {
 }
 
 TEST(RevertUnits, LayersThenScaleSharingNodes) {
-  const GraphBuilder b = small_cnn();
+  const GraphBuilder b = small_cnn(11);
   const QuantSetup s = filled_setup(b.g);
   const std::vector<RevertUnit> units = revert_units(b.g, s);
   std::vector<std::string> names;
@@ -91,7 +69,7 @@ TEST(RevertUnits, LayersThenScaleSharingNodes) {
 }
 
 TEST(RevertUnits, RevertedLayerReadsFp32AndOrphanedPairsGo) {
-  const GraphBuilder b = small_cnn();
+  const GraphBuilder b = small_cnn(11);
   const QuantSetup base = filled_setup(b.g);
   const std::vector<RevertUnit> units = revert_units(b.g, base);
   EXPECT_EQ(quantized_tensors(insert_qdq(b.g, base)),
@@ -141,7 +119,7 @@ TEST(RevertUnits, SharedInputKeepsItsPairForOtherReaders) {
 }
 
 TEST(RevertUnits, RangeOverrideCoversTheWholeScaleGroup) {
-  const GraphBuilder b = small_cnn();
+  const GraphBuilder b = small_cnn(11);
   const QuantSetup base = filled_setup(b.g);
   const std::vector<RevertUnit> units = revert_units(b.g, base);
   const int pool_out = base.quantizer_of(node_named(b.g, "pool").outputs[0]);

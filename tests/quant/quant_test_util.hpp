@@ -75,4 +75,33 @@ inline std::map<std::string, ir::Attribute> conv_attrs(int64_t kernel, int64_t g
   return a;
 }
 
+// input -> conv1(Relu) -> MaxPool -> conv2(Sum = pool output) -> GAP -> Flatten -> fc, weights
+// drawn from seeds seed..seed+5. conv1's output is also a graph output: an FP32 reader of a
+// quantized tensor, which must keep reading FP32.
+inline GraphBuilder small_cnn(uint32_t seed) {
+  using ir::OpKind;
+  GraphBuilder b;
+  const auto x = b.input("input", {1, 3, 8, 8});
+  const auto c1 = b.node(OpKind::FusedConv, "conv1",
+                         {x, b.constant("w1", random_tensor({8, 3, 3, 3}, seed)), b.constant("b1", random_tensor({8}, seed + 1))},
+                         {1, 8, 8, 8}, conv_attrs(3, 1, "Relu"));
+  std::map<std::string, ir::Attribute> pool;
+  pool["kernel_shape"] = ir::Attribute::make_ints({2, 2});
+  pool["strides"] = ir::Attribute::make_ints({2, 2});
+  const auto p = b.node(OpKind::MaxPool, "pool", {c1}, {1, 8, 4, 4}, pool);
+  const auto c2 = b.node(OpKind::FusedConv, "conv2",
+                         {p, b.constant("w2", random_tensor({8, 8, 3, 3}, seed + 2)),
+                          b.constant("b2", random_tensor({8}, seed + 3)), p},
+                         {1, 8, 4, 4}, conv_attrs(3, 1, "Relu"));
+  const auto gap = b.node(OpKind::GlobalAveragePool, "gap", {c2}, {1, 8, 1, 1});
+  const auto flat = b.node(OpKind::Flatten, "flatten", {gap}, {1, 8});
+  const auto fc = b.node(OpKind::FullyConnected, "fc",
+                         {flat, b.constant("wfc", random_tensor({8, 4}, seed + 4)),
+                          b.constant("bfc", random_tensor({4}, seed + 5))},
+                         {1, 4});
+  b.output(fc);
+  b.output(c1);
+  return b;
+}
+
 }  // namespace octet::testing

@@ -16,30 +16,8 @@ using ir::OpKind;
 using testing::conv_attrs;
 using testing::GraphBuilder;
 using testing::random_tensor;
+using testing::small_cnn;
 
-// input -> conv1(Relu) -> MaxPool -> conv2(Sum = pool output) -> GAP -> Flatten -> fc
-GraphBuilder cnn() {
-  GraphBuilder b;
-  const auto x = b.input("input", {1, 3, 8, 8});
-  const auto c1 = b.node(OpKind::FusedConv, "conv1",
-                         {x, b.constant("w1", random_tensor({8, 3, 3, 3}, 1)), b.constant("b1", random_tensor({8}, 2))},
-                         {1, 8, 8, 8}, conv_attrs(3, 1, "Relu"));
-  std::map<std::string, ir::Attribute> pool;
-  pool["kernel_shape"] = ir::Attribute::make_ints({2, 2});
-  pool["strides"] = ir::Attribute::make_ints({2, 2});
-  const auto p = b.node(OpKind::MaxPool, "pool", {c1}, {1, 8, 4, 4}, pool);
-  const auto c2 = b.node(OpKind::FusedConv, "conv2",
-                         {p, b.constant("w2", random_tensor({8, 8, 3, 3}, 3)), b.constant("b2", random_tensor({8}, 4)), p},
-                         {1, 8, 4, 4}, conv_attrs(3, 1, "Relu"));
-  const auto gap = b.node(OpKind::GlobalAveragePool, "gap", {c2}, {1, 8, 1, 1});
-  const auto flat = b.node(OpKind::Flatten, "flatten", {gap}, {1, 8});
-  const auto fc = b.node(OpKind::FullyConnected, "fc",
-                         {flat, b.constant("wfc", random_tensor({8, 4}, 5)), b.constant("bfc", random_tensor({4}, 6))},
-                         {1, 4});
-  b.output(fc);
-  b.output(c1);  // an FP32 reader of a quantized tensor: must keep reading FP32
-  return b;
-}
 
 const ActivationQuantizer* quantizer_on(const QuantSetup& s, const ir::Graph& g, const std::string& value) {
   for (const ActivationQuantizer& a : s.activations)
@@ -54,7 +32,7 @@ const LayerQuantizer& layer_named(const QuantSetup& s, const ir::Graph& g, const
 }
 
 TEST(SelectQuantizers, CnnInputsWeightsAndScaleSharing) {
-  const GraphBuilder b = cnn();
+  const GraphBuilder b = small_cnn(1);
   const QuantSetup s = select_quantizers(b.g, {});
   EXPECT_FALSE(s.transformer);
   ASSERT_EQ(s.layers.size(), 3u);
@@ -77,7 +55,7 @@ TEST(SelectQuantizers, CnnInputsWeightsAndScaleSharing) {
 }
 
 TEST(SelectQuantizers, IgnoredScopeByNameGlobAndType) {
-  const GraphBuilder b = cnn();
+  const GraphBuilder b = small_cnn(1);
   QuantizeOptions o;
   o.ignored = {"conv2"};
   QuantSetup s = select_quantizers(b.g, o);
@@ -191,7 +169,7 @@ const ir::Node* producer(const ir::Graph& g, ir::ValueId v) {
 }
 
 TEST(InsertQdq, StandardQdqStructure) {
-  const GraphBuilder b = cnn();
+  const GraphBuilder b = small_cnn(1);
   QuantSetup s = select_quantizers(b.g, {});
   finish(s, b.g);
   const ir::Graph q = insert_qdq(b.g, s);
@@ -244,7 +222,7 @@ TEST(InsertQdq, StandardQdqStructure) {
 }
 
 TEST(InsertQdq, RevertedLayerStaysFp32) {
-  const GraphBuilder b = cnn();
+  const GraphBuilder b = small_cnn(1);
   QuantSetup s = select_quantizers(b.g, {});
   finish(s, b.g);
   for (size_t i = 0; i < s.layers.size(); ++i)
@@ -256,7 +234,7 @@ TEST(InsertQdq, RevertedLayerStaysFp32) {
 }
 
 TEST(InsertQdq, RefusesOldOpsets) {
-  GraphBuilder b = cnn();
+  GraphBuilder b = small_cnn(1);
   b.g.opset = 11;
   QuantSetup s = select_quantizers(b.g, {});
   finish(s, b.g);
