@@ -28,4 +28,11 @@ dnnl::pooling_v2_forward::primitive_desc int8_pool_pd(dnnl::algorithm alg, const
   return dnnl::pooling_v2_forward::primitive_desc(d, attr, engine());
 }
 
+Int8PoolKernel::Int8PoolKernel(KernelContext& ctx, const Int8PoolSetup& s) {
+  ctx.inputs[0].layout = s.layout;
+  ctx.outputs[0].layout = s.layout;
+  add_call(dnnl::pooling_v2_forward(s.pd), s.pd,
+           {{DNNL_ARG_SRC, src_memory(0, s.pd.src_desc())}, {DNNL_ARG_DST, dst_memory(0, s.pd.dst_desc())}});
+}
+
 }  // namespace octet::rt::onednn::int8

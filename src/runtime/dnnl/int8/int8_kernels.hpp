@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "runtime/dnnl/dnnl_context.hpp"
 #include "runtime/dnnl/dnnl_window.hpp"
 #include "runtime/kernel.hpp"
 
@@ -36,6 +37,19 @@ Layout int8_layout(size_t rank);
 // throws dnnl::error when oneDNN refuses.
 dnnl::pooling_v2_forward::primitive_desc int8_pool_pd(dnnl::algorithm alg, const TensorDesc& x, const TensorDesc& y,
                                                       Layout layout, const Window& window);
+
+// What an INT8 pooling kernel's setup decides: the layout it runs in and the primitive.
+struct Int8PoolSetup {
+  Layout layout = Layout::kNhwc;
+  dnnl::pooling_v2_forward::primitive_desc pd;
+};
+
+// Runs the pooling primitive of an Int8PoolSetup (MaxPool on a quantized tensor, QAveragePool):
+// input and output in its layout, nothing else to bind.
+class Int8PoolKernel final : public DnnlKernel {
+ public:
+  Int8PoolKernel(KernelContext& ctx, const Int8PoolSetup& s);
+};
 
 // True when oneDNN's INT8 dot products on this CPU sum u8 x s8 products straight into int32
 // (VNNI). Without VNNI (AVX2, AVX-512 before VNNI) pairs of products pass through a

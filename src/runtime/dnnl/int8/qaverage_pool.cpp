@@ -11,10 +11,7 @@
 namespace octet::rt::onednn::int8 {
 namespace {
 
-struct Setup {
-  Layout layout = Layout::kNhwc;
-  dnnl::pooling_v2_forward::primitive_desc pd;
-};
+using Setup = Int8PoolSetup;
 
 std::string setup(const KernelContext& ctx, Setup& s) {
   if (std::string why = ref::qaverage_pool_why_not(ctx); !why.empty()) return why;
@@ -47,16 +44,6 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   return reference_why_not(s.pd);
 }
 
-class QAveragePoolKernel final : public DnnlKernel {
- public:
-  QAveragePoolKernel(KernelContext& ctx, Setup& s) {
-    ctx.inputs[0].layout = s.layout;
-    ctx.outputs[0].layout = s.layout;
-    add_call(dnnl::pooling_v2_forward(s.pd), s.pd,
-             {{DNNL_ARG_SRC, src_memory(0, s.pd.src_desc())}, {DNNL_ARG_DST, dst_memory(0, s.pd.dst_desc())}});
-  }
-};
-
 std::string why_not(const KernelContext& ctx) {
   Setup s;
   return why_not_guarded([&] { return setup(ctx, s); });
@@ -66,7 +53,7 @@ std::unique_ptr<Kernel> create(KernelContext& ctx) {
   Setup s;
   if (std::string why = setup(ctx, s); !why.empty())
     fail(ctx.describe(), ": dnnl_qaverage_pool cannot run it: ", why);
-  return std::make_unique<QAveragePoolKernel>(ctx, s);
+  return std::make_unique<Int8PoolKernel>(ctx, s);
 }
 
 }  // namespace
