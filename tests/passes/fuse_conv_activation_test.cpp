@@ -14,12 +14,6 @@ using ir::Attribute;
 using ir::OpKind;
 using testing::count_ops;
 
-void check_same_numbers(const ir::Graph& g, const ir::Graph& original) {
-  const auto in = testing::random_inputs(original);
-  const auto want = testing::evaluate_graph(original, in), got = testing::evaluate_graph(g, in);
-  for (size_t i = 0; i < want.size(); ++i) testing::expect_close(got[i], want[i]);
-}
-
 ir::ValueId conv(testing::GraphBuilder& b, ir::ValueId x, const std::string& name) {
   return b.node(OpKind::Conv, {x, b.random(name + ".w", {4, 4, 3, 3}), b.random(name + ".b", {4})},
                 {{"pads", Attribute::make_ints({1, 1, 1, 1})}}, name);
@@ -56,7 +50,7 @@ TEST(FuseConvActivation, SingleActivationsAndSwish) {
                                                    {"c7", ""}};
   EXPECT_EQ(activations(g), want);
   EXPECT_EQ(g.live_node_count(), 8u);  // 7 FusedConv + Tanh
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 TEST(FuseConvActivation, ClipAttributesBeforeOpset11) {
@@ -72,7 +66,7 @@ TEST(FuseConvActivation, ClipAttributesBeforeOpset11) {
   EXPECT_EQ(g.nodes[0].attr_string("activation", ""), "Clip");
   EXPECT_FLOAT_EQ(g.nodes[0].attr_float("alpha", 0), -0.25f);
   EXPECT_FLOAT_EQ(g.nodes[0].attr_float("beta", 0), 0.75f);
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 TEST(FuseConvActivation, ErfGeluAfterFullyConnectedBothForms) {
@@ -94,7 +88,7 @@ TEST(FuseConvActivation, ErfGeluAfterFullyConnectedBothForms) {
   g.compact();
   EXPECT_EQ(g.live_node_count(), 2u);
   EXPECT_EQ(activations(g), (std::map<std::string, std::string>{{"fc0", "Gelu"}, {"fc1", "Gelu"}}));
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 }  // namespace

@@ -13,12 +13,6 @@ using ir::Attribute;
 using ir::OpKind;
 using testing::count_ops;
 
-void check_same_numbers(const ir::Graph& g, const ir::Graph& original) {
-  const auto in = testing::random_inputs(original);
-  const auto want = testing::evaluate_graph(original, in), got = testing::evaluate_graph(g, in);
-  for (size_t i = 0; i < want.size(); ++i) testing::expect_close(got[i], want[i]);
-}
-
 ir::ValueId conv_bn(testing::GraphBuilder& b, ir::ValueId x, int64_t cin, int64_t cout, int64_t stride,
                     const std::string& name) {
   const auto c = b.node(OpKind::Conv, {x, b.random(name + ".w", {cout, cin, 3, 3}, -0.3f, 0.3f)},
@@ -67,7 +61,7 @@ TEST(FuseConvAdd, ResidualBlocksBecomeFusedConvsOnly) {
     }
   EXPECT_EQ(with_sum, 2);
   EXPECT_EQ(g.value(g.outputs[0]).name, original.value(original.outputs[0]).name);
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 TEST(FuseConvAdd, BroadcastingOrActivatedConvsStay) {

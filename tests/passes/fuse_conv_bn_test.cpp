@@ -20,12 +20,6 @@ ir::ValueId batch_norm(testing::GraphBuilder& b, ir::ValueId x, int64_t c, const
                 {{"epsilon", Attribute::make_float(1e-3f)}}, name);
 }
 
-void check_same_numbers(const ir::Graph& g, const ir::Graph& original) {
-  const auto in = testing::random_inputs(original);
-  const auto want = testing::evaluate_graph(original, in), got = testing::evaluate_graph(g, in);
-  for (size_t i = 0; i < want.size(); ++i) testing::expect_close(got[i], want[i]);
-}
-
 TEST(FuseConvBn, ConvAndGroupedConvTransposeAbsorbTheirBn) {
   testing::GraphBuilder b;
   const auto x = b.input("x", {1, 4, 6, 6});
@@ -44,7 +38,7 @@ TEST(FuseConvBn, ConvAndGroupedConvTransposeAbsorbTheirBn) {
   EXPECT_EQ(count_ops(g, OpKind::BatchNormalization), 0);
   EXPECT_EQ(g.live_node_count(), 2u);
   EXPECT_EQ(g.value(g.outputs[0]).name, original.value(original.outputs[0]).name);
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 TEST(FuseConvBn, GemmAndFullyConnected) {
@@ -61,7 +55,7 @@ TEST(FuseConvBn, GemmAndFullyConnected) {
   EXPECT_EQ(passes::fuse_conv_bn(g, {}), "2 BatchNormalization folded");
   g.compact();
   EXPECT_EQ(count_ops(g, OpKind::BatchNormalization), 0);
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 TEST(FuseConvBn, SharedWeightsAndOtherReadersAreLeftAlone) {
@@ -83,7 +77,7 @@ TEST(FuseConvBn, SharedWeightsAndOtherReadersAreLeftAlone) {
   EXPECT_EQ(g.constant(w)->bytes, w_bytes);
   EXPECT_EQ(count_ops(g, OpKind::BatchNormalization), 1);
   g.compact();
-  check_same_numbers(g, original);
+  testing::expect_same_numbers(g, original);
 }
 
 }  // namespace

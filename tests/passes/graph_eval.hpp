@@ -144,4 +144,11 @@ inline int count_ops(const ir::Graph& g, ir::OpKind op) {
   return n;
 }
 
+// A pass kept the numbers: `g` (after it) and `original` (before) agree on seeded random inputs.
+inline void expect_same_numbers(const ir::Graph& g, const ir::Graph& original) {
+  const auto in = random_inputs(original);
+  const auto want = evaluate_graph(original, in), got = evaluate_graph(g, in);
+  for (size_t i = 0; i < want.size(); ++i) expect_close(got[i], want[i]);
+}
+
 }  // namespace octet::testing
