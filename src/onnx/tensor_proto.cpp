@@ -121,7 +121,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& mode
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     const std::string data = read_external(proto, model_dir, bytes, what);
     Tensor t(dtype, shape);
-    std::memcpy(t.bytes.data(), data.data(), bytes);
+    if (bytes > 0) std::memcpy(t.bytes.data(), data.data(), bytes);  // an empty tensor has no buffer
     return t;
   }
   if (proto.has_raw_data()) {
@@ -129,7 +129,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& mode
       fail(what, ": raw data has ", proto.raw_data().size(), " bytes but shape ", shape_str(shape), " of ",
            dtype_name(dtype), " needs ", bytes);
     Tensor t(dtype, shape);
-    std::memcpy(t.bytes.data(), proto.raw_data().data(), bytes);
+    if (bytes > 0) std::memcpy(t.bytes.data(), proto.raw_data().data(), bytes);
     return t;
   }
   if (static_cast<size_t>(typed_count(proto, dtype)) != n)

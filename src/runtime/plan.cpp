@@ -348,8 +348,11 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
       step.kernel->execute({src.data(), dst.data(), scratch_});
     }
   }
+  // An empty output may have no buffer at all; memcpy with a null pointer is undefined even
+  // for zero bytes.
   for (size_t i = 0; i < outputs.size(); ++i)
-    std::memcpy(outputs[i], tensor_ptr(output_tensors_[i], inputs), output_descs_[i].bytes());
+    if (const size_t bytes = output_descs_[i].bytes(); bytes > 0)
+      std::memcpy(outputs[i], tensor_ptr(output_tensors_[i], inputs), bytes);
 }
 
 }  // namespace octet::rt

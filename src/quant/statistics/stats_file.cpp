@@ -51,7 +51,7 @@ class Reader {
     if (n > bytes_.size()) need(n);
     need(n * sizeof(T));
     std::vector<T> v(n);
-    std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), bytes_.data() + pos_, n * sizeof(T));  // an empty vector has no buffer
     pos_ += n * sizeof(T);
     return v;
   }
