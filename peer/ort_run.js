@@ -6,6 +6,9 @@
 //   node peer/ort_run.js run MODEL --input NAME=FILE.npy ... --output-dir DIR [--threads N]
 //   node peer/ort_run.js bench MODEL [--threads N] [--iters N] [--warmup N] [--batch N]
 //                              [--shape NAME=D0,D1,...] [--seed N] [--json]
+//   node peer/ort_run.js optimize MODEL --output OUT.onnx
+//     writes the graph ORT runs after its 'extended' optimizations (QDQ groups fused into
+//     QLinearConv, QLinearAdd...), so a test can check what ORT ran in INT8.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -23,10 +26,11 @@ const USAGE = `usage:
   node peer/ort_run.js run MODEL --input NAME=FILE.npy ... --output-dir DIR [--threads N]
   node peer/ort_run.js bench MODEL [--threads N] [--iters N] [--warmup N] [--batch N]
                              [--shape NAME=D0,D1,...] [--seed N] [--json]
+  node peer/ort_run.js optimize MODEL --output OUT.onnx
 Outputs of 'run' go to DIR/<name>.npy, the name sanitized as 'octet run' does.`;
 
 function parseArgs(argv) {
-  const valueFlags = ['--input', '--output-dir', '--threads', '--iters', '--warmup', '--batch', '--shape', '--seed'];
+  const valueFlags = ['--input', '--output', '--output-dir', '--threads', '--iters', '--warmup', '--batch', '--shape', '--seed'];
   const switchFlags = ['--json'];
   const flags = {};
   const positionals = [];
@@ -183,6 +187,16 @@ async function benchCommand(ort, model, flags) {
   console.log(`throughput: ${result.throughput_fps.toFixed(1)} inferences/s`);
 }
 
+// Level 'extended' holds the QDQ fusions and leaves out the layout transformers of 'all',
+// whose saved graphs are specific to this CPU.
+async function optimizeCommand(ort, model, flags) {
+  const out = flags['--output'] && flags['--output'][0];
+  if (!out) fail('optimize needs --output OUT.onnx');
+  if (!fs.existsSync(model)) fail(`${model}: no such file`);
+  if (path.resolve(out) === path.resolve(model)) fail(`--output ${out} would overwrite the input model`);
+  await ort.InferenceSession.create(model, { graphOptimizationLevel: 'extended', optimizedModelFilePath: out });
+}
+
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
   if (!command || command === '--help' || command === '-h') { console.log(USAGE); return command ? 0 : 2; }
@@ -191,7 +205,8 @@ async function main() {
   const ort = require(path.join(__dirname, 'node_modules', 'onnxruntime-node'));
   if (command === 'run') await runCommand(ort, positionals[0], flags);
   else if (command === 'bench') await benchCommand(ort, positionals[0], flags);
-  else fail(`unknown command '${command}' (run or bench)`);
+  else if (command === 'optimize') await optimizeCommand(ort, positionals[0], flags);
+  else fail(`unknown command '${command}' (run, bench or optimize)`);
   return 0;
 }
 

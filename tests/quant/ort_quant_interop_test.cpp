@@ -2,12 +2,17 @@
 // peer/ort_run.js) and ORT's outputs agree with octet's reference path (exact QDQ arithmetic)
 // and with octet's INT8 kernels on 64 test images. ORT fuses the Q/DQ pairs into its own INT8
 // kernels, whose requantization rounds slightly differently, so agreement is measured as top-1
-// agreement and output cosine, not bit equality.
+// agreement and output cosine, not bit equality. A second test checks that ORT runs the
+// quantized layers in INT8 at all: it only fuses a DQ -> op -> Q group into its QLinear kernel
+// when the group's integer types agree, and otherwise runs the op in float between the Q/DQ.
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 #include <stdlib.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "fixtures/temp_dir.hpp"
 #include "data/npy.hpp"
@@ -89,7 +94,56 @@ TEST_P(OrtQuantInterop, OnnxRuntimeRunsTheQdqModelAndAgrees) {
   EXPECT_GE(engine_vs_ref.min_cosine, 0.995) << GetParam();
 }
 
+std::map<std::string, int> op_counts(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  onnx::ModelProto proto;
+  EXPECT_TRUE(in && proto.ParseFromIstream(&in)) << path;
+  std::map<std::string, int> counts;
+  for (const auto& node : proto.graph().node()) ++counts[node.op_type()];
+  return counts;
+}
+
+// The mixed preset (uint8 activations, ORT's own scheme) must leave no Conv, Add or
+// activation in float in ORT's optimized graph. The default preset mixes int8 and uint8, which
+// ORT fuses only where a group's types agree; on the ResNet they do, since the summands of a
+// residual Add keep their own scales (a shared one made ReLU'd shortcuts int8, and ORT ran
+// five Convs and every Add in float).
+class OrtQuantFusion : public OrtQuantInterop {};
+
+TEST_P(OrtQuantFusion, OnnxRuntimeRunsEveryConvAndAddInInt8) {
+  const std::string path = fmnist_model_path(GetParam());
+  if (!fs::exists(path)) GTEST_SKIP() << path << " is not there (the data helper trains it)";
+  const std::string peer = std::string(OCTET_SOURCE_DIR) + "/peer";
+  ASSERT_TRUE(fs::exists(peer + "/node_modules/onnxruntime-node/package.json"))
+      << "ONNX Runtime is not installed; run scripts/install-deps.sh";
+  const std::map<std::string, int> fp32 = op_counts(path);
+  const int convs = fp32.count("Conv") ? fp32.at("Conv") : 0, adds = fp32.count("Add") ? fp32.at("Add") : 0;
+  ASSERT_GT(convs, 0) << path;
+  const Model model = Model::load(path);
+  const Calibration calib = fmnist_calibration(model, 50);
+  std::vector<QuantPreset> presets = {QuantPreset::kMixed};
+  if (std::string(GetParam()) == "fmnist_resnet") presets.push_back(QuantPreset::kPerformance);
+  for (QuantPreset preset : presets) {
+    SCOPED_TRACE(preset_name(preset));
+    QuantizeOptions options;
+    options.preset = preset;
+    options.subset_size = 50;
+    options.report_subset_size = 0;
+    const std::string qdq_path = dir_ + "/" + preset_name(preset) + ".onnx";
+    quantize(model, calib.source(), options).model.save(qdq_path);
+    const std::string optimized = dir_ + "/" + preset_name(preset) + "_ort.onnx";
+    const ProcessResult ort = run_process({"node", peer + "/ort_run.js", "optimize", qdq_path, "--output", optimized});
+    ASSERT_EQ(ort.exit_code, 0) << ort.output;
+    std::map<std::string, int> ran = op_counts(optimized);
+    for (const char* op : {"Conv", "Add", "Relu", "Clip"}) EXPECT_EQ(ran[op], 0) << op << " left in float by ORT";
+    EXPECT_EQ(ran["QLinearConv"], convs);
+    EXPECT_EQ(ran["QLinearAdd"], adds);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, OrtQuantInterop, ::testing::Values("fmnist_resnet", "fmnist_mobilenet", "fmnist_vit"),
+                         [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Models, OrtQuantFusion, ::testing::Values("fmnist_resnet", "fmnist_mobilenet"),
                          [](const ::testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
 
 }  // namespace

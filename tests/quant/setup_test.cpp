@@ -75,7 +75,7 @@ TEST(SelectQuantizers, IgnoredScopeByNameGlobAndType) {
   EXPECT_NE(s.warnings[0].find("NoSuchNode"), std::string::npos);
 }
 
-TEST(SelectQuantizers, ConcatInputsAndResidualSummandsShareScales) {
+TEST(SelectQuantizers, ConcatInputsShareAScaleResidualSummandsKeepTheirOwn) {
   GraphBuilder b;
   const auto x = b.input("input", {1, 4, 6, 6});
   auto conv = [&](const std::string& name, ir::ValueId in, int64_t cin, uint32_t seed) {
@@ -91,15 +91,17 @@ TEST(SelectQuantizers, ConcatInputsAndResidualSummandsShareScales) {
   const auto relu = b.node(OpKind::Relu, "relu", {sum}, {1, 4, 6, 6});
   b.output(conv("f", relu, 4, 5));
   QuantSetup s = select_quantizers(b.g, {});
-  ASSERT_EQ(s.groups.size(), 2u);
-  // Concat: both inputs and the output in one group; Add: the two summands.
-  std::vector<std::string> concat_group, add_group;
-  for (int m : s.groups[0].members) add_group.push_back(b.g.value(s.activations[static_cast<size_t>(m)].value).name);
-  for (int m : s.groups[1].members) concat_group.push_back(b.g.value(s.activations[static_cast<size_t>(m)].value).name);
-  std::sort(add_group.begin(), add_group.end());
+  // Concat: both inputs and the output in one group. The Add's summands are quantized (the
+  // sum runs in INT8) but form no group: each keeps its own scale.
+  ASSERT_EQ(s.groups.size(), 1u);
+  std::vector<std::string> concat_group;
+  for (int m : s.groups[0].members) concat_group.push_back(b.g.value(s.activations[static_cast<size_t>(m)].value).name);
   std::sort(concat_group.begin(), concat_group.end());
-  EXPECT_EQ(add_group, (std::vector<std::string>{"d_out", "e_out"}));
   EXPECT_EQ(concat_group, (std::vector<std::string>{"a_out", "c_out", "cat_out"}));
+  for (const char* v : {"d_out", "e_out"}) {
+    ASSERT_NE(quantizer_on(s, b.g, v), nullptr) << v;
+    EXPECT_FALSE(quantizer_on(s, b.g, v)->uses.empty()) << v << " feeds the Add in INT8";
+  }
   // Unification: every member gets the union of the group's ranges.
   auto set_range = [&](const std::string& v, float lo, float hi) {
     for (ActivationQuantizer& q : s.activations)
@@ -116,8 +118,8 @@ TEST(SelectQuantizers, ConcatInputsAndResidualSummandsShareScales) {
     EXPECT_EQ(quantizer_on(s, b.g, v)->range.lo, -3) << v;
     EXPECT_EQ(quantizer_on(s, b.g, v)->range.hi, 2) << v;
   }
-  EXPECT_EQ(quantizer_on(s, b.g, "e_out")->range.lo, -1);
-  EXPECT_EQ(quantizer_on(s, b.g, "e_out")->range.hi, 5);
+  EXPECT_EQ(quantizer_on(s, b.g, "d_out")->range.lo, 0);  // a ReLU'd summand stays non-negative
+  EXPECT_EQ(quantizer_on(s, b.g, "e_out")->range.hi, 1);
   EXPECT_EQ(quantizer_on(s, b.g, "input")->range.hi, 7);  // not in a group: untouched
 }
 

@@ -1,13 +1,19 @@
 // Which tensors and weights get quantized (see quant_setup.hpp). First every layer with
 // weights quantizes its activation inputs and weights; then, walking the graph backwards so
 // that downstream quantizers exist, pools, Concat and residual Add get quantizers on their
-// inputs that share one scale with what follows, so the INT8 path does not break there:
+// inputs, so the INT8 path does not break there:
 //
 //   Conv -> Q/DQ -> MaxPool -> Q/DQ -> Conv        (pool input and output share the scale)
 //   a -> Q/DQ --+
 //   b -> Q/DQ ---> Concat -> Q/DQ -> Conv            (all inputs and the output share it)
 //   conv -> Q/DQ --+
-//   skip -> Q/DQ ---> Add -> Relu -> Q/DQ -> Conv    (both summands share it; CNN mode only)
+//   skip -> Q/DQ ---> Add -> Relu -> Q/DQ -> Conv    (each summand keeps its own scale; CNN mode)
+//
+// The summands of an Add do not share a scale: octet's engine folds the Add into the QConv
+// producing one summand as a sum post-op with the other's own scale and zero point, and ONNX
+// Runtime's QLinearAdd takes three scales. Sharing one would widen a ReLU'd skip tensor to the
+// signed range of the other branch (a bit lost in `performance`, where it also turns uint8 into
+// int8) and give its QuantizeLinear a zero point ORT does not recognise as a ReLU's clamp.
 #include <algorithm>
 #include <fnmatch.h>
 #include <functional>
@@ -219,8 +225,8 @@ struct Selector {
       add_use(q, id, static_cast<int>(i));
       group.members.push_back(q);
     }
-    // The summands of an Add share a scale; the sum's own quantizer may differ.
-    if (!add) group.members.insert(group.members.end(), after.begin(), after.end());
+    if (add) return;  // each summand keeps its own scale (see the top of the file)
+    group.members.insert(group.members.end(), after.begin(), after.end());
     setup.groups.push_back(std::move(group));
   }
 };
