@@ -48,17 +48,20 @@ Agreement compare(const Tensor& a, const Tensor& b) {
 
 class OrtQuantInterop : public ::testing::TestWithParam<const char*> {
  protected:
+  void SetUp() override {
+    if (!fs::exists(path_)) GTEST_SKIP() << path_ << " is not there (the data helper trains it)";
+    ASSERT_TRUE(fs::exists(peer_ + "/node_modules/onnxruntime-node/package.json"))
+        << "ONNX Runtime is not installed; run scripts/install-deps.sh";
+  }
+
   ScopedTempDir scratch_{"octet-quant-interop"};
   const std::string& dir_ = scratch_.str();
+  const std::string path_ = fmnist_model_path(GetParam());
+  const std::string peer_ = std::string(OCTET_SOURCE_DIR) + "/peer";
 };
 
 TEST_P(OrtQuantInterop, OnnxRuntimeRunsTheQdqModelAndAgrees) {
-  const std::string path = fmnist_model_path(GetParam());
-  if (!fs::exists(path)) GTEST_SKIP() << path << " is not there (the data helper trains it)";
-  const std::string peer = std::string(OCTET_SOURCE_DIR) + "/peer";
-  ASSERT_TRUE(fs::exists(peer + "/node_modules/onnxruntime-node/package.json"))
-      << "ONNX Runtime is not installed; run scripts/install-deps.sh";
-  const Model model = Model::load(path);
+  const Model model = Model::load(path_);
   const Calibration calib = fmnist_calibration(model, 100);
   QuantizeOptions options;
   options.subset_size = 100;
@@ -75,7 +78,7 @@ TEST_P(OrtQuantInterop, OnnxRuntimeRunsTheQdqModelAndAgrees) {
   const std::string input_file = dir_ + "/input.npy";
   data::write_npy(input_file, batch.inputs[0]);
   const std::string input_name = model.inputs()[0].name, output_name = model.outputs()[0].name;
-  const ProcessResult ort = run_process({"node", peer + "/ort_run.js", "run", qdq_path, "--input",
+  const ProcessResult ort = run_process({"node", peer_ + "/ort_run.js", "run", qdq_path, "--input",
                                          input_name + "=" + input_file, "--output-dir", dir_ + "/ort", "--threads", "2"});
   ASSERT_EQ(ort.exit_code, 0) << ort.output;
   const Tensor from_ort = data::read_npy(dir_ + "/ort/" + output_name + ".npy");
@@ -111,15 +114,10 @@ std::map<std::string, int> op_counts(const std::string& path) {
 class OrtQuantFusion : public OrtQuantInterop {};
 
 TEST_P(OrtQuantFusion, OnnxRuntimeRunsEveryConvAndAddInInt8) {
-  const std::string path = fmnist_model_path(GetParam());
-  if (!fs::exists(path)) GTEST_SKIP() << path << " is not there (the data helper trains it)";
-  const std::string peer = std::string(OCTET_SOURCE_DIR) + "/peer";
-  ASSERT_TRUE(fs::exists(peer + "/node_modules/onnxruntime-node/package.json"))
-      << "ONNX Runtime is not installed; run scripts/install-deps.sh";
-  const std::map<std::string, int> fp32 = op_counts(path);
+  const std::map<std::string, int> fp32 = op_counts(path_);
   const int convs = fp32.count("Conv") ? fp32.at("Conv") : 0, adds = fp32.count("Add") ? fp32.at("Add") : 0;
-  ASSERT_GT(convs, 0) << path;
-  const Model model = Model::load(path);
+  ASSERT_GT(convs, 0) << path_;
+  const Model model = Model::load(path_);
   const Calibration calib = fmnist_calibration(model, 50);
   std::vector<QuantPreset> presets = {QuantPreset::kMixed};
   if (std::string(GetParam()) == "fmnist_resnet") presets.push_back(QuantPreset::kPerformance);
@@ -132,7 +130,7 @@ TEST_P(OrtQuantFusion, OnnxRuntimeRunsEveryConvAndAddInInt8) {
     const std::string qdq_path = dir_ + "/" + preset_name(preset) + ".onnx";
     quantize(model, calib.source(), options).model.save(qdq_path);
     const std::string optimized = dir_ + "/" + preset_name(preset) + "_ort.onnx";
-    const ProcessResult ort = run_process({"node", peer + "/ort_run.js", "optimize", qdq_path, "--output", optimized});
+    const ProcessResult ort = run_process({"node", peer_ + "/ort_run.js", "optimize", qdq_path, "--output", optimized});
     ASSERT_EQ(ort.exit_code, 0) << ort.output;
     std::map<std::string, int> ran = op_counts(optimized);
     for (const char* op : {"Conv", "Add", "Relu", "Clip"}) EXPECT_EQ(ran[op], 0) << op << " left in float by ORT";
