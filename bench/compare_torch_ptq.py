@@ -8,8 +8,14 @@ the committed ONNX files, so FX sees what a PyTorch user has (Conv-BN-ReLU, Laye
 octet is run through its CLI (quantize, then eval) on the same files.
 
   /usr/bin/python3 bench/compare_torch_ptq.py [--octet build/octet] [--models a,b] [--threads 2]
+                                              [--seeds 0,1,2] [--backends onednn,qnnpack]
                                               [--markdown OUT.md] [--json OUT.json]
 About 10 minutes on 2 idle cores, mostly torch's HistogramObserver. Results: docs/ptq-comparison.md.
+
+Top-1 on 10,000 images moves by a few images between equally good quantizations, so one
+calibration subset cannot tell two methods apart when they differ by that much. --seeds runs
+everything once per calibration subset (octet's --seed picks the same images torch gets) and
+adds a table of the mean and standard deviation over the subsets.
 """
 import argparse
 import atexit
@@ -206,15 +212,15 @@ def octet_scores(binary, model, threads, fp32=None):
     return r
 
 
-def octet_quantize(binary, model, out, threads, *extra):
+def octet_quantize(binary, model, out, threads, seed, *extra):
     report = out[:-5] + ".report.json"
     octet(binary, "quantize", model, "-o", out, "--data", "fashion-mnist:train", "--subset-size", str(CALIB_COUNT),
-          "--threads", str(threads), "--report", report, *extra)
+          "--seed", str(seed), "--threads", str(threads), "--report", report, *extra)
     with open(report) as f:
         return json.load(f)
 
 
-def check_subset(binary, name, calib_np, work, threads):
+def check_subset(binary, name, calib_np, work, threads, seed):
     """The calibration subset is shared, not just the same size: octet calibrated once on
     fashion-mnist:train --subset-size 300 and once on our 300 images written as .npy must give
     the same quantized model (the same scales and zero points)."""
@@ -222,7 +228,7 @@ def check_subset(binary, name, calib_np, work, threads):
     npy = os.path.join(work, "calib.npy")
     np.save(npy, calib_np)
     a, b = os.path.join(work, "subset_a.onnx"), os.path.join(work, "subset_b.onnx")
-    octet_quantize(binary, model, a, threads)
+    octet_quantize(binary, model, a, threads, seed)
     octet(binary, "quantize", model, "-o", b, "--data", npy, "--subset-size", str(CALIB_COUNT), "--threads", str(threads))
 
     def qparams(path):
@@ -236,6 +242,47 @@ def check_subset(binary, name, calib_np, work, threads):
 
 
 # ---------------------------------------------------------------- the run
+def run_models(args, names, backends, seed, calib, manifest, test_x, test_t, results, work):
+    """Every model on one calibration subset: FP32 scores, each torch backend, each octet preset."""
+    models = {}
+    for name in names:
+        path = os.path.join(ROOT, "models", name + ".onnx")
+        entry = {"manifest": manifest["models"][name]["accuracy_top1"], "torch": {}, "torch_errors": {}, "octet": {}}
+        ref = logits_of(load_trained(name), test_x)
+        entry["torch_fp32"] = scores(ref, test_t)["top1"]
+        entry["octet_fp32"] = octet_eval(args.octet, path, args.threads)
+        print(f"seed {seed}: {name}: FP32 manifest {pct(entry['manifest'])}, torch {pct(entry['torch_fp32'])}, "
+              f"octet {pct(entry['octet_fp32'])}", flush=True)
+        for backend in backends:
+            try:
+                q = torch_ptq(name, backend, calib)
+                r = scores(logits_of(q, test_x), test_t, ref)
+            except Exception as e:  # a backend that cannot quantize or run a model is a finding too
+                text = str(e).strip()
+                entry["torch_errors"][backend] = f"{type(e).__name__}: {text.splitlines()[0] if text else ''}"
+                print(f"seed {seed}: {name}: torch {backend}: {entry['torch_errors'][backend]}", flush=True)
+                continue
+            r["float_ops"], r["float_op_count"] = float_ops(q)
+            entry["torch"][backend] = r
+            if backend not in results["torch_backends"]:
+                results["torch_backends"].append(backend)
+            print(f"seed {seed}: {name}: torch {backend} top-1 {pct(r['top1'])}, SQNR {r['sqnr_db']:.1f} dB, agreement "
+                  f"{pct(r['agreement'])}; {r['float_op_count']} ops left in FP32 ({', '.join(r['float_ops'])})",
+                  flush=True)
+        for preset in PRESETS:
+            out = os.path.join(work, f"{name}_{preset}.onnx")
+            report = octet_quantize(args.octet, path, out, args.threads, seed, "--preset", preset)
+            r = octet_scores(args.octet, out, args.threads, path)
+            layers = report.get("layers", [])
+            r["layers_sqnr_db"] = {l["node"]: l.get("sqnr_db") for l in layers}
+            r["fp32_layers"] = sorted(l["node"] for l in layers if not l.get("quantized", True))
+            entry["octet"][preset] = r
+            print(f"seed {seed}: {name}: octet {preset} top-1 {pct(r['top1'])}, SQNR {r['sqnr_db']:.1f} dB, agreement "
+                  f"{pct(r['agreement'])}; {len(r['fp32_layers'])} of {len(layers)} layers left in FP32", flush=True)
+        models[name] = entry
+    return models
+
+
 def cpu_name():
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
@@ -277,6 +324,28 @@ def markdown(results):
     return "\n".join(lines)
 
 
+def seed_summary(results):
+    """Mean and standard deviation over the calibration subsets of each variant's top-1 and SQNR."""
+    runs = list(results["seeds"].values())
+    cols = columns(results)
+    head = ["model"] + [c for c, _ in cols]
+    lines = [f"Mean +- standard deviation over {len(runs)} calibration subsets (seeds "
+             f"{', '.join(str(k) for k in results['seeds'])}): top-1 % / logit SQNR dB", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in results["models"]:
+        row = [name]
+        for _, get in cols:
+            got = [get(run[name]) for run in runs]
+            if any(g is None for g in got):
+                row.append("failed")
+                continue
+            top1 = np.array([g["top1"] * 100 for g in got])
+            sqnr = np.array([g["sqnr_db"] for g in got])
+            row.append(f"{top1.mean():.2f} +- {top1.std(ddof=1):.2f} / {sqnr.mean():.1f} +- {sqnr.std(ddof=1):.1f}")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--octet", default=os.path.join(ROOT, "build", "octet"))
@@ -284,7 +353,11 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="for torch and octet alike (the machine is shared)")
     ap.add_argument("--json", help="write every number here")
     ap.add_argument("--markdown", help="write the tables here")
+    ap.add_argument("--seeds", default=str(CALIB_SEED), help="calibration subsets, one run each (e.g. 0,1,2,3,4)")
+    ap.add_argument("--backends", default=",".join(BACKENDS))
     args = ap.parse_args()
+    seeds = [int(x) for x in args.seeds.split(",")]
+    backends = args.backends.split(",")
     torch.set_num_threads(args.threads)
     start = time.time()
 
@@ -298,64 +371,34 @@ def main():
     test_u8, test_y = tfm.load_split("t10k")
     test_x = torch.from_numpy(tfm.preprocess(test_u8, mean, std))
     test_t = torch.from_numpy(test_y)
-    indices = sample_indices(len(train_u8), CALIB_COUNT, CALIB_SEED)
+    indices = sample_indices(len(train_u8), CALIB_COUNT, seeds[0])
     calib_np = tfm.preprocess(train_u8[indices], mean, std)
-    calib = torch.from_numpy(calib_np)
 
     results = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "cpu": cpu_name(), "torch": torch.__version__, "threads": args.threads, "octet": args.octet,
-               "calibration": {"count": CALIB_COUNT, "seed": CALIB_SEED, "first_indices": indices[:8]},
-               "torch_backends": [], "backend_errors": {}, "models": {}}
+               "calibration": {"count": CALIB_COUNT, "seed": seeds[0], "first_indices": indices[:8]},
+               "torch_backends": [], "backend_errors": {}, "models": {}, "seeds": {}}
     work = tempfile.mkdtemp(prefix="octet_ptq_")  # quantized models and reports; removed at exit
     atexit.register(shutil.rmtree, work, True)
     names = args.models.split(",")
-    results["calibration"]["same_as_octet"] = check_subset(args.octet, names[0], calib_np, work, args.threads)
-    print(f"calibration: {CALIB_COUNT} training images, seed {CALIB_SEED}, first {indices[:8]}; "
+    results["calibration"]["same_as_octet"] = check_subset(args.octet, names[0], calib_np, work, args.threads, seeds[0])
+    print(f"calibration: {CALIB_COUNT} training images, seed {seeds[0]}, first {indices[:8]}; "
           f"octet picks the same: {results['calibration']['same_as_octet']}", flush=True)
 
-    for name in names:
-        path = os.path.join(ROOT, "models", name + ".onnx")
-        entry = {"manifest": manifest["models"][name]["accuracy_top1"], "torch": {}, "torch_errors": {}, "octet": {}}
-        ref = logits_of(load_trained(name), test_x)
-        entry["torch_fp32"] = scores(ref, test_t)["top1"]
-        entry["octet_fp32"] = octet_eval(args.octet, path, args.threads)
-        print(f"{name}: FP32 manifest {pct(entry['manifest'])}, torch {pct(entry['torch_fp32'])}, "
-              f"octet {pct(entry['octet_fp32'])}", flush=True)
-        for backend in BACKENDS:
-            try:
-                q = torch_ptq(name, backend, calib)
-                r = scores(logits_of(q, test_x), test_t, ref)
-            except Exception as e:  # a backend that cannot quantize or run a model is a finding too
-                text = str(e).strip()
-                entry["torch_errors"][backend] = f"{type(e).__name__}: {text.splitlines()[0] if text else ''}"
-                print(f"{name}: torch {backend}: {entry['torch_errors'][backend]}", flush=True)
-                continue
-            r["float_ops"], r["float_op_count"] = float_ops(q)
-            entry["torch"][backend] = r
-            if backend not in results["torch_backends"]:
-                results["torch_backends"].append(backend)
-            print(f"{name}: torch {backend} top-1 {pct(r['top1'])}, SQNR {r['sqnr_db']:.1f} dB, agreement "
-                  f"{pct(r['agreement'])}; {r['float_op_count']} ops left in FP32 ({', '.join(r['float_ops'])})",
-                  flush=True)
-        for preset in PRESETS:
-            out = os.path.join(work, f"{name}_{preset}.onnx")
-            report = octet_quantize(args.octet, path, out, args.threads, "--preset", preset)
-            r = octet_scores(args.octet, out, args.threads, path)
-            layers = report.get("layers", [])
-            r["layers_sqnr_db"] = {l["node"]: l.get("sqnr_db") for l in layers}
-            r["fp32_layers"] = sorted(l["node"] for l in layers if not l.get("quantized", True))
-            entry["octet"][preset] = r
-            print(f"{name}: octet {preset} top-1 {pct(r['top1'])}, SQNR {r['sqnr_db']:.1f} dB, agreement "
-                  f"{pct(r['agreement'])}; {len(r['fp32_layers'])} of {len(layers)} layers left in FP32", flush=True)
-        results["models"][name] = entry
+    for seed in seeds:
+        calib = torch.from_numpy(tfm.preprocess(train_u8[sample_indices(len(train_u8), CALIB_COUNT, seed)], mean, std))
+        results["seeds"][seed] = run_models(args, names, backends, seed, calib, manifest, test_x, test_t, results, work)
+    results["models"] = results["seeds"][seeds[0]]
     # A backend that failed on every model is named once, with its reasons.
-    for b in BACKENDS:
+    for b in backends:
         if b not in results["torch_backends"]:
             errs = {m["torch_errors"].get(b) for m in results["models"].values()}
             results["backend_errors"][b] = " / ".join(sorted(e for e in errs if e))
     results["seconds"] = round(time.time() - start, 1)
 
     table = markdown(results)
+    if len(seeds) > 1:
+        table += f"\n\n(the two tables above: seed {seeds[0]})\n\n" + seed_summary(results)
     header = (f"{results['date']}, CPU {results['cpu']}, torch {results['torch']}, {args.threads} threads, "
               f"{results['seconds']} s")
     print()
