@@ -31,11 +31,8 @@ class ExternalData : public ::testing::Test {
   // The Relu model plus an Add of initializer "w" [dims] stored externally at `location`.
   std::string model_with(const std::string& location, const std::vector<int64_t>& dims = {1, 3},
                          const std::vector<std::pair<std::string, std::string>>& extra = {}) {
-    onnx::ModelProto m = relu_model();
-    auto* t = m.mutable_graph()->add_initializer();
-    t->set_name("w");
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : dims) t->add_dims(d);
+    onnx::ModelProto m = relu_add_initializer_model(dims);
+    auto* t = m.mutable_graph()->mutable_initializer(0);
     t->set_data_location(onnx::TensorProto::EXTERNAL);
     auto* loc = t->add_external_data();
     loc->set_key("location");
@@ -45,12 +42,6 @@ class ExternalData : public ::testing::Test {
       e->set_key(k);
       e->set_value(v);
     }
-    auto* add = m.mutable_graph()->add_node();
-    add->set_op_type("Add");
-    add->set_name("add_w");
-    add->add_input("y");
-    add->add_input("w");
-    add->add_output("z");
     const std::string file = model_dir_ + "/m.onnx";
     save_proto(m, file);
     return file;

@@ -30,6 +30,23 @@ inline onnx::ModelProto relu_model() {
       .output("y", {int64_t{1}, int64_t{3}}).proto();
 }
 
+// relu_model() plus z = Add(y, w) with a float initializer "w" of `dims`, given no data: the
+// tests fill in (or leave out) the data they are about through mutable_initializer(0).
+inline onnx::ModelProto relu_add_initializer_model(const std::vector<int64_t>& dims) {
+  onnx::ModelProto m = relu_model();
+  auto* t = m.mutable_graph()->add_initializer();
+  t->set_name("w");
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) t->add_dims(d);
+  auto* add = m.mutable_graph()->add_node();
+  add->set_op_type("Add");
+  add->set_name("add_w");
+  add->add_input("y");
+  add->add_input("w");
+  add->add_output("z");
+  return m;
+}
+
 // Runs `f`, expecting an octet::Error whose message contains every piece; returns the message.
 inline std::string expect_error(const std::function<void()>& f, const std::vector<std::string>& pieces) {
   try {

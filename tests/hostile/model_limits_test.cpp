@@ -14,21 +14,6 @@ namespace {
 
 class HostileModel : public ::testing::Test {
  protected:
-  // Adds a float initializer "w" with `dims` and no data to the Relu model, read by an Add.
-  onnx::ModelProto with_initializer(const std::vector<int64_t>& dims) {
-    onnx::ModelProto m = relu_model();
-    auto* t = m.mutable_graph()->add_initializer();
-    t->set_name("w");
-    t->set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : dims) t->add_dims(d);
-    auto* add = m.mutable_graph()->add_node();
-    add->set_op_type("Add");
-    add->set_name("add_w");
-    add->add_input("y");
-    add->add_input("w");
-    add->add_output("z");
-    return m;
-  }
   std::string save(const onnx::ModelProto& m, const std::string& name = "m.onnx") {
     const std::string file = dir_.path(name);
     save_proto(m, file);
@@ -38,32 +23,32 @@ class HostileModel : public ::testing::Test {
 };
 
 TEST_F(HostileModel, InitializerOfTenToTheTwelveElementsWithoutData) {
-  const std::string file = save(with_initializer({kMillion, kMillion}));
+  const std::string file = save(relu_add_initializer_model({kMillion, kMillion}));
   expect_error([&] { onnx_io::load_model(file); }, {"initializer 'w'", file, "[1000000,1000000]", "limit"});
   // Under the limit (10^9 floats, 4 GB) but with no data: the count is compared before the
   // tensor is allocated, so this fails at once instead of zero-filling 4 GB first.
-  const std::string under = save(with_initializer({kMillion, 1000}), "under.onnx");
+  const std::string under = save(relu_add_initializer_model({kMillion, 1000}), "under.onnx");
   expect_error([&] { onnx_io::load_model(under); }, {"initializer 'w'", under, "has 0 values", "needs 1000000000"});
 }
 
 TEST_F(HostileModel, InitializerWhoseRawDataIsShorterThanItsShape) {
-  onnx::ModelProto m = with_initializer({kMillion, 1000});
+  onnx::ModelProto m = relu_add_initializer_model({kMillion, 1000});
   m.mutable_graph()->mutable_initializer(0)->set_raw_data(std::string(16, '\0'));
   std::string file = save(m);
   expect_error([&] { onnx_io::load_model(file); }, {"initializer 'w'", file, "raw data has 16 bytes", "4000000000"});
   // The ordinary case of the same bug: [2,3] floats need 24 bytes, 20 are stored.
-  m = with_initializer({2, 3});
+  m = relu_add_initializer_model({2, 3});
   m.mutable_graph()->mutable_initializer(0)->set_raw_data(std::string(20, '\0'));
   file = save(m, "short.onnx");
   expect_error([&] { onnx_io::load_model(file); }, {"initializer 'w'", "raw data has 20 bytes", "needs 24"});
 }
 
 TEST_F(HostileModel, NegativeAndOverflowingDimensions) {
-  const std::string negative = save(with_initializer({2, -3}), "negative.onnx");
+  const std::string negative = save(relu_add_initializer_model({2, -3}), "negative.onnx");
   expect_error([&] { onnx_io::load_model(negative); }, {"initializer 'w'", "negative dimension"});
   // 2^32 * 2^32 * 4 bytes wraps int64 to 0: a loader multiplying blindly would allocate nothing
   // and then read past the data.
-  const std::string wrap = save(with_initializer({int64_t{1} << 32, int64_t{1} << 32}), "wrap.onnx");
+  const std::string wrap = save(relu_add_initializer_model({int64_t{1} << 32, int64_t{1} << 32}), "wrap.onnx");
   expect_error([&] { onnx_io::load_model(wrap); }, {"initializer 'w'", "more than 2^63 bytes"});
 }
 

@@ -197,17 +197,23 @@ SampleSource source_of(const std::vector<std::vector<Tensor>>& samples) {
   return {samples.size(), [&samples](size_t i) { return samples.at(i); }};
 }
 
-TEST(AccuracyAware, RevertsTheSensitiveLayersAndMeetsTheBound) {
-  const OutlierMlp m = outlier_mlp();
+// The search on the fixture: calibration and evaluation samples as built, one thread, no
+// per-layer report.
+AccuracyAwareResult run_search(const OutlierMlp& m, const AccuracyControlOptions& control) {
   EvalData eval;
   eval.samples = source_of(m.eval);
   QuantizeOptions options;
   options.threads = 1;
   options.report_subset_size = 0;
+  return quantize_with_accuracy_control(m.model, source_of(m.calib), eval, options, control);
+}
+
+TEST(AccuracyAware, RevertsTheSensitiveLayersAndMeetsTheBound) {
+  const OutlierMlp m = outlier_mlp();
   AccuracyControlOptions control;
   control.max_drop = 0.01;
   control.ranking_subset_size = 100;
-  const AccuracyAwareResult r = quantize_with_accuracy_control(m.model, source_of(m.calib), eval, options, control);
+  const AccuracyAwareResult r = run_search(m, control);
   const AccuracyAwareReport& rep = r.report;
   EXPECT_EQ(rep.metric, "agreement");
   EXPECT_DOUBLE_EQ(rep.fp32_metric, 1.0);
@@ -248,16 +254,11 @@ TEST(AccuracyAware, RevertsTheSensitiveLayersAndMeetsTheBound) {
 
 TEST(AccuracyAware, RevertsTogetherLayersThatOnlyHelpTogether) {
   const OutlierMlp m = outlier_mlp(1000.0f, 4000.0f, true);
-  EvalData eval;
-  eval.samples = source_of(m.eval);
-  QuantizeOptions options;
-  options.threads = 1;
-  options.report_subset_size = 0;
   AccuracyControlOptions control;
   control.max_drop = 0.01;
   control.ranking_subset_size = 100;
   control.tune_hyperparams = false;  // a clipped range for fc1's or fc2's input would also do
-  const AccuracyAwareResult r = quantize_with_accuracy_control(m.model, source_of(m.calib), eval, options, control);
+  const AccuracyAwareResult r = run_search(m, control);
   const AccuracyAwareReport& rep = r.report;
   ASSERT_GT(rep.default_drop, 0.5) << "DefaultQuantization must lose nearly everything";
   // The first ranking: neither fc1 nor fc2 alone recovers a sample.
@@ -278,16 +279,11 @@ TEST(AccuracyAware, RevertsTogetherLayersThatOnlyHelpTogether) {
 
 TEST(AccuracyAware, StopsAtMaxItersAndSaysTheBoundIsNotMet) {
   const OutlierMlp m = outlier_mlp();
-  EvalData eval;
-  eval.samples = source_of(m.eval);
-  QuantizeOptions options;
-  options.threads = 1;
-  options.report_subset_size = 0;
   AccuracyControlOptions control;
   control.max_drop = 0.0;
   control.max_iters = 1;
   control.tune_hyperparams = false;
-  const AccuracyAwareResult r = quantize_with_accuracy_control(m.model, source_of(m.calib), eval, options, control);
+  const AccuracyAwareResult r = run_search(m, control);
   EXPECT_FALSE(r.report.bound_met);
   EXPECT_NE(r.report.stop_reason.find("max_iters"), std::string::npos) << r.report.stop_reason;
   EXPECT_EQ(r.report.fp32_units.size(), 1u);
