@@ -5,7 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$here/scripts/install-deps.sh"
-"$here/scripts/build.sh" "$here/build"
+"$here/scripts/build.sh" "$here/build" --target octet
 octet="$here/build/octet"
 model="${1:-$here/models/fmnist_resnet.onnx}"
 out="$here/build/demo"

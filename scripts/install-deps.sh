@@ -6,9 +6,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
+# ocl-icd-opencl-dev: libdnnl-dev only recommends it, yet Debian's dnnl-config.cmake calls
+# find_package(OpenCL), so without it find_package(dnnl) fails on a fresh machine.
+# ccache: rebuilds of the same sources (the sanitizer and fuzz builds, a second checkout) hit.
 packages=(
-  build-essential cmake pkg-config
-  libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler
+  build-essential cmake pkg-config ccache
+  libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev zlib1g-dev
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev

@@ -11,7 +11,12 @@ fuzz_seconds="${OCTET_FUZZ_SECONDS:-45}"
 skip="${OCTET_HARDEN_SKIP:-}"
 jobs="$(nproc)"
 launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths relative to the checkout, and the build folder left out of the hash (these builds'
+  # debug info is for sanitizer reports only), so another clone of the same sources hits.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$here}" CCACHE_NOHASHDIR=true
+fi
 start=$SECONDS
 
 # Sanitizer settings shared by ctest (and the `octet` CLI the tests spawn) and the fuzzers.
