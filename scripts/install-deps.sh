@@ -19,6 +19,12 @@ packages=(
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
   clang-14 libclang-rt-14-dev libomp-14-dev
 )
+# --list: print the Debian packages this script installs (scripts/check_install_list.py proves
+# the list complete against what the build really reads).
+if [ "${1:-}" = --list ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 # Node.js and npm: a machine may already carry them from another source (NodeSource's
 # nodejs bundles npm and conflicts with Debian's npm package), so ask for Debian's only
 # when the commands are absent.

@@ -7,8 +7,21 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$here/scripts/install-deps.sh"
 "$here/scripts/build.sh" "$here/build"
+# The install list must cover every file the build read (a fresh machine has nothing else),
+# and the check must notice a package missing from it.
+/usr/bin/python3 "$here/scripts/check_install_list.py" "$here/build"
+if /usr/bin/python3 "$here/scripts/check_install_list.py" "$here/build" --drop libdnnl-dev 2>/dev/null; then
+  echo "test.sh: check_install_list.py passed with libdnnl-dev left out of the list" >&2
+  exit 1
+fi
 if [ -f "$here/scripts/export_bench_models.py" ]; then
   /usr/bin/python3 "$here/scripts/export_bench_models.py" "$here/.cache/models"
 fi
 (cd "$here/build" && ctest --output-on-failure -j "$(nproc)" --timeout 3000)
 "$here/scripts/test-hardening.sh"
+# The sanitizer and fuzz builds read clang's and the sanitizers' files too.
+hardening_builds=()
+for b in build-asan build-fuzz; do [ -d "$here/$b" ] && hardening_builds+=("$here/$b"); done
+if ((${#hardening_builds[@]})); then
+  /usr/bin/python3 "$here/scripts/check_install_list.py" "${hardening_builds[@]}"
+fi
