@@ -123,6 +123,9 @@ struct QuantizeReport {
   std::string model_type;       // as applied ("cnn" / "transformer")
   std::string saturation_fix;   // as applied, with the reason
   size_t calibration_samples = 0;
+  // The input shapes calibration ran at, from the first sample: the model's dynamic dims stay
+  // dynamic in the QDQ model, so this is where the statistics came from, not a limit.
+  std::vector<std::pair<std::string, Shape>> calibration_shapes;
   bool statistics_reused = false;
   std::vector<LayerQuantReport> layers;
   std::vector<ActivationQuantReport> activations;

@@ -192,18 +192,22 @@ bool per_axis(const ir::Graph& g, const ir::Node& node) {
 
 }  // namespace
 
+void raise_opset_to_13(ir::Graph& graph) {
+  if (graph.opset >= kTarget) return;
+  const int64_t from = graph.opset;
+  const size_t count = graph.nodes.size();
+  for (size_t n = 0; n < count; ++n)
+    if (!graph.nodes[n].dead) upgrade_node(graph, n, from);
+  graph.opset = kTarget;
+}
+
 void upgrade_opset_for_qdq(ir::Graph& graph) {
   bool needed = false;
   for (const ir::Node& node : graph.nodes) {
     if (node.dead || (node.op != OpKind::QuantizeLinear && node.op != OpKind::DequantizeLinear)) continue;
     needed = needed || graph.opset < 10 || (graph.opset < kTarget && per_axis(graph, node));
   }
-  if (!needed) return;
-  const int64_t from = graph.opset;
-  const size_t count = graph.nodes.size();
-  for (size_t n = 0; n < count; ++n)
-    if (!graph.nodes[n].dead) upgrade_node(graph, n, from);
-  graph.opset = kTarget;
+  if (needed) raise_opset_to_13(graph);
 }
 
 }  // namespace octet::onnx_io

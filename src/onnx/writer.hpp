@@ -31,4 +31,10 @@ void lower_internal_ops(ir::Graph& graph);
 // ops whose signature changed on the way; throws naming the node when one cannot be.
 void upgrade_opset_for_qdq(ir::Graph& graph);
 
+// Rewrites every node into its opset-13 form and sets graph.opset to 13 (a graph already at
+// 13 or later is left as it is). The quantizer raises its working graph this way before
+// calibration, so that a model exported at opset 9 quantizes per channel and is written at 13.
+// Needs the input shapes of Softmax-family nodes (run shape inference first).
+void raise_opset_to_13(ir::Graph& graph);
+
 }  // namespace octet::onnx_io

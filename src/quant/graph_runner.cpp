@@ -33,14 +33,39 @@ GraphRunner::GraphRunner(const ir::Graph& graph, const std::vector<std::string>&
     }
     from_output_.push_back(static_cast<int>(out - copy->outputs.begin()));
   }
+  graph_ = std::move(copy);
+  threads_ = threads;
+}
+
+CompiledModel& GraphRunner::plan_for(const std::vector<Tensor>& inputs) {
+  if (inputs.size() != graph_->inputs.size())
+    fail("graph '", graph_->name, "' takes ", graph_->inputs.size(), " inputs, ", inputs.size(), " were given");
+  std::vector<Shape> shapes;
+  for (const Tensor& t : inputs) shapes.push_back(t.shape);
+  for (size_t i = 0; i < plans_.size(); ++i)
+    if (plans_[i].first == shapes) {
+      std::rotate(plans_.begin(), plans_.begin() + static_cast<std::ptrdiff_t>(i), plans_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      return *plans_.front().second;
+    }
   CompileOptions options;
   options.optimize = false;
-  options.threads = threads;
-  compiled_ = std::make_unique<CompiledModel>(CompiledModel::compile(Model(copy), options));
+  options.threads = threads_;
+  // Only the dims the graph leaves open are taken from the sample: compile refuses a sample
+  // whose fixed dims disagree, naming the input.
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const ir::Value& v = graph_->value(graph_->inputs[i]);
+    bool open = !v.has_shape;
+    for (int64_t d : v.shape) open = open || d < 0;
+    if (open && (!v.has_shape || v.shape.size() == shapes[i].size())) options.input_shapes[v.name] = shapes[i];
+  }
+  auto compiled = std::make_unique<CompiledModel>(CompiledModel::compile(Model(graph_), options));
+  if (plans_.size() == kMaxPlans) plans_.pop_back();
+  plans_.emplace(plans_.begin(), std::move(shapes), std::move(compiled));
+  return *plans_.front().second;
 }
 
 std::vector<Tensor> GraphRunner::run(const std::vector<Tensor>& inputs) {
-  std::vector<Tensor> outputs = compiled_->run(inputs);
+  std::vector<Tensor> outputs = plan_for(inputs).run(inputs);
   std::vector<Tensor> result;
   result.reserve(observe_.size());
   std::vector<size_t> last_use(outputs.size(), 0);

@@ -1,9 +1,12 @@
 // Runs a graph and returns chosen intermediate tensors besides its outputs: the way every
 // quantization step looks inside a model (calibration statistics, per-layer SQNR, full bias
 // correction). The tensors to observe become extra graph outputs of a private copy, compiled
-// once with CompiledModel (optimize off: the graph is already octet's optimized one).
+// with CompiledModel (optimize off: the graph is already octet's optimized one) for the input
+// shapes of the samples: the graph keeps the model's dynamic dims, so a detector declared
+// [1,3,?,?] calibrates at whatever size its data has, and the QDQ model still runs at any.
 #pragma once
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -25,7 +28,14 @@ class GraphRunner {
   std::vector<std::string> observe_;
   std::vector<int> from_input_;   // per observed tensor: graph input index, or -1
   std::vector<int> from_output_;  // per observed tensor: compiled output index, or -1
-  std::unique_ptr<CompiledModel> compiled_;
+  std::shared_ptr<ir::Graph> graph_;  // the copy with the observed tensors as outputs
+  int threads_ = 0;
+  // One plan per distinct set of input shapes seen, most recent first, at most kMaxPlans:
+  // calibration data usually has one shape; a folder of odd-sized images must not compile
+  // a plan per image and keep them all.
+  static constexpr size_t kMaxPlans = 4;
+  std::vector<std::pair<std::vector<Shape>, std::unique_ptr<CompiledModel>>> plans_;
+  CompiledModel& plan_for(const std::vector<Tensor>& inputs);
 };
 
 // Prints "label [#####     ] 120/300" on stderr, redrawn in place; only when stderr is a

@@ -43,6 +43,9 @@ std::string report_to_json(const QuantizeReport& r) {
   j["model_type"] = r.model_type;
   j["saturation_fix"] = r.saturation_fix;
   j["calibration_samples"] = r.calibration_samples;
+  nlohmann::ordered_json shapes = nlohmann::ordered_json::object();
+  for (const auto& [name, shape] : r.calibration_shapes) shapes[name] = shape;
+  j["calibration_shapes"] = shapes;
   j["statistics_reused"] = r.statistics_reused;
   nlohmann::ordered_json model;
   model["metric"] = r.metric_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.metric_name);
@@ -130,6 +133,11 @@ std::string report_table(const QuantizeReport& r) {
   }
   os << quantized << " of " << r.layers.size() << " layers in INT8; preset " << r.preset << ", " << r.model_type
      << ", saturation fix " << r.saturation_fix << "\n";
+  if (!r.calibration_shapes.empty()) {
+    os << "calibrated at:";
+    for (const auto& [name, shape] : r.calibration_shapes) os << " " << name << " " << shape_str(shape);
+    os << " (dynamic dims stay dynamic in the model)\n";
+  }
   if (r.fp32_metric >= 0 && r.int8_metric >= 0) {
     std::snprintf(line, sizeof line, "%s: FP32 %.4f, INT8 %.4f (%+.4f)\n",
                   r.metric_name.empty() ? "metric" : r.metric_name.c_str(), r.fp32_metric, r.int8_metric,

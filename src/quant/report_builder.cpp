@@ -52,17 +52,18 @@ void fill_report(QuantizeReport& report, const ir::Graph& g, const QuantSetup& s
   }
 }
 
-void restore_dynamic_dims(ir::Graph& qdq, const ir::Graph& original) {
+void restore_dynamic_dims(ir::Graph& qdq, const ir::Graph& original, const std::map<std::string, Shape>& fixed) {
   auto restore = [&](const std::vector<ir::ValueId>& mine, const std::vector<ir::ValueId>& theirs) {
     for (size_t i = 0; i < mine.size() && i < theirs.size(); ++i) {
       ir::Value& v = qdq.value(mine[i]);
       const ir::Value& o = original.value(theirs[i]);
-      if (v.name != o.name || !o.has_shape || o.shape.size() != v.shape.size()) continue;
+      if (v.name != o.name || !o.has_shape || o.shape.size() != v.shape.size() || fixed.count(o.name)) continue;
       v.shape = o.shape;
       v.dim_params = o.dim_params;
     }
   };
   restore(qdq.inputs, original.inputs);
+  if (!fixed.empty()) return;
   restore(qdq.outputs, original.outputs);
   bool dynamic = false;
   for (ir::ValueId id : original.inputs)

@@ -393,7 +393,7 @@ AccuracyAwareResult Search::finish() {
   r_.quantize = base_.report;
   fill_report(r_.quantize, base_.fp32, setup);
   if (eval_.holdout.count > 0) score_holdout(result);
-  restore_dynamic_dims(result, model_.graph());
+  restore_dynamic_dims(result, model_.graph(), options_.input_shapes);
   return {Model(std::make_shared<ir::Graph>(std::move(result))), r_};
 }
 

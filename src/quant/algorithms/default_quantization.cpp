@@ -13,6 +13,7 @@
 #include "ir/shape_inference.hpp"
 #include "octet/error.hpp"
 #include "octet/quantize.hpp"
+#include "onnx/writer.hpp"
 #include "passes/pipeline.hpp"
 #include "quant/algorithms/default_quantization.hpp"
 #include "quant/algorithms/full_bias_correction.hpp"
@@ -50,14 +51,16 @@ class StageTimer {
   Clock::time_point start_ = Clock::now();
 };
 
-// The graph quantization works on: BatchNorm folded, activations fused, constants folded.
-// A dynamic batch dim stays dynamic, so that Shape chains over it are not folded into
+// The graph quantization works on: at opset 13 or later (per-channel QuantizeLinear needs
+// it; a model exported at opset 9 is raised, not refused), BatchNorm folded, activations
+// fused, constants folded. A dynamic batch dim stays dynamic, so that Shape chains over it are not folded into
 // constants for batch 1 (the output model must still run at any batch); the runs that
 // collect statistics compile it for their own batch.
 ir::Graph prepare_graph(const ir::Graph& source, const QuantizeOptions& options) {
   ir::Graph g = source;
   ir::set_input_shapes(g, options.input_shapes);
   ir::infer_shapes(g, /*require_static=*/false);
+  onnx_io::raise_opset_to_13(g);
   passes::PassOptions pass_options;
   pass_options.evaluate = rt::evaluate_node;
   pass_options.verbose = options.verbose;
@@ -94,6 +97,17 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   report.preset = preset_name(options.preset);
 
   ir::Graph g = prepare_graph(model.graph(), options);
+  {
+    // What can fail without statistics fails before minutes of calibration: an op the ONNX
+    // writer has no standard form for would otherwise be found only when the model is saved.
+    ir::Graph probe = g;
+    onnx_io::lower_internal_ops(probe);
+  }
+  {
+    const std::vector<Tensor> first = samples.get(0);
+    for (size_t i = 0; i < first.size() && i < g.inputs.size(); ++i)
+      report.calibration_shapes.emplace_back(g.value(g.inputs[i]).name, first[i].shape);
+  }
   timer.done("optimize FP32 graph");
 
   QuantSetup setup = select_quantizers(g, options);
@@ -193,7 +207,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
 
 QuantizeResult quantize(const Model& model, const SampleSource& samples, const QuantizeOptions& options) {
   quant::DefaultQuantizationState state = quant::default_quantization(model, samples, options);
-  quant::restore_dynamic_dims(state.qdq, model.graph());
+  quant::restore_dynamic_dims(state.qdq, model.graph(), options.input_shapes);
   return {Model(std::make_shared<ir::Graph>(std::move(state.qdq))), std::move(state.report)};
 }
 
