@@ -30,8 +30,8 @@ void drop_q_of_dq(Context& ctx, const NodeGroup& g) {
   const ir::ValueId from = ctx.node(g.target).outputs[0];
   const ir::ValueId to = ctx.node(g.dq[0]).input(0);
   ctx.node(g.target).dead = true;
-  ctx.uses.replace_uses(ctx.graph, from, to);
   ctx.uses.update({g.target});
+  ctx.uses.replace_uses(ctx.graph, from, to);
   ++ctx.rewrites;
 }
 
