@@ -2,7 +2,9 @@
 #include "ir/graph.hpp"
 
 #include <algorithm>
-#include <set>
+#include <functional>
+#include <queue>
+#include <type_traits>
 #include <unordered_set>
 
 #include "octet/error.hpp"
@@ -47,7 +49,25 @@ std::vector<float> Node::attr_floats(const std::string& key, std::vector<float> 
 
 std::string Node::describe() const { return cat(op_name(op), " node '", name, "'"); }
 
+namespace {
+
+// A name not in `cache` derived from `base` (base itself, else base_1, base_2, ...), taken.
+template <class Items>
+std::string take_unique(NameCache& cache, const Items& items, const std::string& base) {
+  if (!cache.built) {
+    cache.taken.clear();
+    for (const auto& item : items) cache.taken.insert(item.name);
+    cache.built = true;
+  }
+  std::string candidate = base;
+  for (int i = 1; !cache.taken.insert(candidate).second; ++i) candidate = base + "_" + std::to_string(i);
+  return candidate;
+}
+
+}  // namespace
+
 ValueId Graph::add_value(Value value) {
+  if (value_names_.built) value_names_.taken.insert(value.name);
   values.push_back(std::move(value));
   return static_cast<ValueId>(values.size() - 1);
 }
@@ -67,29 +87,14 @@ NodeId Graph::add_node(Node node) {
   const NodeId id = static_cast<NodeId>(nodes.size());
   for (ValueId out : node.outputs)
     if (out != kNoValue) value(out).producer = id;
+  if (node_names_.built) node_names_.taken.insert(node.name);
   nodes.push_back(std::move(node));
   return id;
 }
 
-std::string Graph::unique_value_name(const std::string& base) const {
-  std::unordered_set<std::string> used;
-  for (const Value& v : values) used.insert(v.name);
-  if (!used.count(base)) return base;
-  for (int i = 1;; ++i) {
-    std::string candidate = base + "_" + std::to_string(i);
-    if (!used.count(candidate)) return candidate;
-  }
-}
+std::string Graph::unique_value_name(const std::string& base) const { return take_unique(value_names_, values, base); }
 
-std::string Graph::unique_node_name(const std::string& base) const {
-  std::unordered_set<std::string> used;
-  for (const Node& n : nodes) used.insert(n.name);
-  if (!used.count(base)) return base;
-  for (int i = 1;; ++i) {
-    std::string candidate = base + "_" + std::to_string(i);
-    if (!used.count(candidate)) return candidate;
-  }
-}
+std::string Graph::unique_node_name(const std::string& base) const { return take_unique(node_names_, nodes, base); }
 
 std::vector<std::vector<NodeId>> Graph::consumers() const {
   std::vector<std::vector<NodeId>> result(values.size());
@@ -105,32 +110,29 @@ std::vector<std::vector<NodeId>> Graph::consumers() const {
 }
 
 std::vector<NodeId> Graph::topological_order() const {
-  // Kahn's algorithm, stable with respect to the stored order so dumps stay readable.
+  // Kahn's algorithm, stable with respect to the stored order so dumps stay readable: the
+  // ready node with the lowest id goes first (a min-heap; O(E log N), no recursion).
   std::vector<int> pending(nodes.size(), 0);
   const auto users = consumers();
-  for (size_t n = 0; n < nodes.size(); ++n) {
-    if (nodes[n].dead) continue;
-    std::set<ValueId> seen;
-    for (ValueId in : nodes[n].inputs) {
-      if (in == kNoValue || !seen.insert(in).second) continue;
-      const NodeId p = value(in).producer;
-      if (p != kNoNode && !nodes.at(static_cast<size_t>(p)).dead) ++pending[n];
-    }
+  for (size_t v = 0; v < users.size(); ++v) {
+    const NodeId p = values[v].producer;
+    if (p == kNoNode || nodes.at(static_cast<size_t>(p)).dead) continue;
+    // consumers() lists a user once per distinct input value: one count per edge value->user.
+    for (NodeId user : users[v]) ++pending[static_cast<size_t>(user)];
   }
-  std::set<NodeId> ready;
+  std::priority_queue<NodeId, std::vector<NodeId>, std::greater<NodeId>> ready;
   for (size_t n = 0; n < nodes.size(); ++n)
-    if (!nodes[n].dead && pending[n] == 0) ready.insert(static_cast<NodeId>(n));
+    if (!nodes[n].dead && pending[n] == 0) ready.push(static_cast<NodeId>(n));
   std::vector<NodeId> order;
+  order.reserve(nodes.size());
   while (!ready.empty()) {
-    const NodeId n = *ready.begin();
-    ready.erase(ready.begin());
+    const NodeId n = ready.top();
+    ready.pop();
     order.push_back(n);
     for (ValueId out : nodes[static_cast<size_t>(n)].outputs) {
       if (out == kNoValue) continue;
-      for (NodeId user : users[static_cast<size_t>(out)]) {
-        // A user counted this producer once per distinct input value.
-        if (--pending[static_cast<size_t>(user)] == 0) ready.insert(user);
-      }
+      for (NodeId user : users[static_cast<size_t>(out)])
+        if (--pending[static_cast<size_t>(user)] == 0) ready.push(user);
     }
   }
   if (order.size() != live_node_count()) {
@@ -153,6 +155,12 @@ void Graph::replace_uses(ValueId from, ValueId to) {
 
 bool Graph::is_graph_output(ValueId v) const {
   return std::find(outputs.begin(), outputs.end(), v) != outputs.end();
+}
+
+std::vector<char> Graph::output_mask() const {
+  std::vector<char> mask(values.size(), 0);
+  for (ValueId v : outputs) mask.at(static_cast<size_t>(v)) = 1;
+  return mask;
 }
 
 size_t Graph::live_node_count() const {
@@ -196,12 +204,20 @@ void Graph::compact() {
       if (v != kNoValue) new_values[static_cast<size_t>(v)].producer = static_cast<NodeId>(n);
   values = std::move(new_values);
   nodes = std::move(new_nodes);
+  value_names_ = NameCache();
+  node_names_ = NameCache();
 }
 
 void verify(const Graph& graph) {
   const auto count = static_cast<ValueId>(graph.values.size());
-  auto check_id = [&](ValueId v, const std::string& where) {
-    if (v < 0 || v >= count) fail("graph '", graph.name, "': ", where, " refers to value id ", v, " out of range");
+  // `where` names the reader for the message; a node is described only when it fails (this
+  // runs for every input and output of every node).
+  auto check_id = [&](ValueId v, const auto& where) {
+    if (v >= 0 && v < count) return;
+    if constexpr (std::is_same_v<std::decay_t<decltype(where)>, Node>)
+      fail("graph '", graph.name, "': ", where.describe(), " refers to value id ", v, " out of range");
+    else
+      fail("graph '", graph.name, "': ", where, " refers to value id ", v, " out of range");
   };
   std::vector<NodeId> producer(graph.values.size(), kNoNode);
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -209,7 +225,7 @@ void verify(const Graph& graph) {
     if (node.dead) continue;
     for (ValueId out : node.outputs) {
       if (out == kNoValue) continue;
-      check_id(out, node.describe());
+      check_id(out, node);
       if (producer[static_cast<size_t>(out)] != kNoNode)
         fail("graph '", graph.name, "': value '", graph.value(out).name, "' is produced by two nodes, ",
              graph.nodes[static_cast<size_t>(producer[static_cast<size_t>(out)])].describe(), " and ", node.describe());
@@ -230,7 +246,7 @@ void verify(const Graph& graph) {
     if (node.dead) continue;
     for (ValueId in : node.inputs) {
       if (in == kNoValue) continue;
-      check_id(in, node.describe());
+      check_id(in, node);
       const size_t i = static_cast<size_t>(in);
       if (producer[i] == kNoNode && !is_input[i] && !graph.values[i].is_constant())
         fail("graph '", graph.name, "': ", node.describe(), " reads '", graph.values[i].name,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ir/op_kind.hpp"
@@ -68,6 +69,21 @@ struct Node {
   ValueId input(size_t i) const { return i < inputs.size() ? inputs[i] : kNoValue; }
 };
 
+// The names already taken, so that making a unique name costs O(1) instead of a scan of the
+// graph (passes and the quantizer make one per rewrite). Built on first use, kept current by
+// add_value/add_node and the unique_* calls, dropped by compact() and by copies, which rebuild
+// it when asked. Only ever a superset of the names in use: renaming a value to a name nothing
+// had before must go through unique_value_name.
+struct NameCache {
+  bool built = false;
+  std::unordered_set<std::string> taken;
+  NameCache() = default;
+  NameCache(const NameCache&) {}
+  NameCache& operator=(const NameCache&) { built = false; taken.clear(); return *this; }
+  NameCache(NameCache&&) = default;
+  NameCache& operator=(NameCache&&) = default;
+};
+
 struct Graph {
   std::string name;
   int64_t opset = 13;                 // default-domain opset the model was written for
@@ -95,13 +111,19 @@ struct Graph {
   // Drops dead nodes and values nothing refers to, renumbering ids, and sorts nodes
   // topologically.
   void compact();
-  bool is_graph_output(ValueId v) const;
+  bool is_graph_output(ValueId v) const;  // scans `outputs`
+  // Per value, 1 for a graph output: for walks that ask of every node, where scanning
+  // `outputs` each time would cost nodes x outputs (calibration makes every layer an output).
+  std::vector<char> output_mask() const;
   const Value& value(ValueId id) const { return values.at(static_cast<size_t>(id)); }
   Value& value(ValueId id) { return values.at(static_cast<size_t>(id)); }
   const Tensor* constant(ValueId id) const {
     return id == kNoValue ? nullptr : values.at(static_cast<size_t>(id)).data.get();
   }
   size_t live_node_count() const;
+
+ private:
+  mutable NameCache value_names_, node_names_;
 };
 
 // Checks the invariants every pass must keep: ids in range, each value produced at most once,

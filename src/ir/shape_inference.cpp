@@ -38,7 +38,9 @@ void set_output(Graph& graph, const Node& node, size_t i, DType dtype, Shape sha
   // Tile or Reshape that claims 10^12 elements.
   bool known = true;
   for (int64_t d : shape) known = known && d >= 0;
-  if (known) check_tensor_size(shape, dtype, cat(node.describe(), ": output '", v.name, "'"));
+  // The message is made only for a refusal: this runs once per node, for every node.
+  if (const int64_t bytes = known ? tensor_bytes_checked(shape, dtype) : 0; bytes < 0 || bytes > kMaxTensorBytes)
+    check_tensor_size(shape, dtype, cat(node.describe(), ": output '", v.name, "'"));
   v.dtype = dtype;
   v.dim_params = std::move(dim_params);
   v.shape = std::move(shape);

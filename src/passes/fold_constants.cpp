@@ -101,6 +101,7 @@ std::optional<std::vector<Tensor>> evaluate(const ir::Graph& graph, const ir::No
 
 std::string fold_constants(ir::Graph& graph, const PassOptions& options) {
   int folded = 0, queries = 0;
+  const std::vector<char> is_output = graph.output_mask();
   for (ir::NodeId n : graph.topological_order()) {
     ir::Node& node = graph.nodes[static_cast<size_t>(n)];
     // Inputs folded earlier in this walk may make this node's shape static.
@@ -109,7 +110,7 @@ std::string fold_constants(ir::Graph& graph, const PassOptions& options) {
     if (const ir::ShapeFn fn = ir::shape_fn_for(node.op); fn && shaped) fn(graph, node);
     // A graph output stays produced by a node: the model's outputs are not constants.
     bool feeds_output = false;
-    for (ir::ValueId out : node.outputs) feeds_output = feeds_output || (out != ir::kNoValue && graph.is_graph_output(out));
+    for (ir::ValueId out : node.outputs) feeds_output = feeds_output || (out != ir::kNoValue && is_output[static_cast<size_t>(out)]);
     if (feeds_output) continue;
     if (auto t = fold_shape_query(graph, node)) {
       make_constant(graph, node.outputs[0], std::move(*t));

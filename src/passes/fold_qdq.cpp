@@ -41,19 +41,39 @@ const std::vector<Rule>& rules() {
   return table;
 }
 
-// Marks dead the Q/DQ nodes whose outputs nothing reads, until none is left.
+// Marks dead the Q/DQ nodes whose outputs nothing reads, and then those only they read, in
+// one walk from the unread ones up their inputs (a chain of them costs its length, not its
+// length squared).
 int drop_unused_conversions(ir::Graph& graph) {
+  auto is_conversion = [&](ir::NodeId n) {
+    const ir::Node& node = graph.nodes[static_cast<size_t>(n)];
+    return !node.dead && (node.op == ir::OpKind::DequantizeLinear || node.op == ir::OpKind::QuantizeLinear);
+  };
+  std::vector<int> reads(graph.values.size(), 0);  // live node inputs and graph outputs
+  for (const ir::Node& node : graph.nodes)
+    if (!node.dead)
+      for (ir::ValueId in : node.inputs)
+        if (in != ir::kNoValue) ++reads[static_cast<size_t>(in)];
+  for (ir::ValueId out : graph.outputs) ++reads[static_cast<size_t>(out)];
+  std::vector<ir::NodeId> unread;
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const ir::ValueId out = graph.nodes[n].outputs.empty() ? ir::kNoValue : graph.nodes[n].outputs[0];
+    if (is_conversion(static_cast<ir::NodeId>(n)) && (out == ir::kNoValue || reads[static_cast<size_t>(out)] == 0))
+      unread.push_back(static_cast<ir::NodeId>(n));
+  }
   int dropped = 0;
-  for (bool changed = true; changed;) {
-    changed = false;
-    const auto users = graph.consumers();
-    for (ir::Node& node : graph.nodes) {
-      if (node.dead || (node.op != ir::OpKind::DequantizeLinear && node.op != ir::OpKind::QuantizeLinear)) continue;
-      const ir::ValueId out = node.outputs[0];
-      if (!users[static_cast<size_t>(out)].empty() || graph.is_graph_output(out)) continue;
-      node.dead = true;
-      changed = true;
-      ++dropped;
+  while (!unread.empty()) {
+    const ir::NodeId n = unread.back();
+    unread.pop_back();
+    if (!is_conversion(n)) continue;
+    ir::Node& node = graph.nodes[static_cast<size_t>(n)];
+    node.dead = true;
+    ++dropped;
+    for (ir::ValueId in : node.inputs) {
+      if (in == ir::kNoValue || --reads[static_cast<size_t>(in)] > 0) continue;
+      const ir::NodeId p = graph.value(in).producer;
+      if (p != ir::kNoNode && is_conversion(p) && graph.nodes[static_cast<size_t>(p)].outputs[0] == in)
+        unread.push_back(p);
     }
   }
   return dropped;
@@ -64,8 +84,11 @@ int drop_unused_conversions(ir::Graph& graph) {
 // the FP32 kernels, which want constant weights, run those ops.
 int fold_float_weights(ir::Graph& graph) {
   int folded = 0;
+  const std::vector<char> is_output = graph.output_mask();
   for (ir::Node& node : graph.nodes) {
-    if (node.dead || node.op != ir::OpKind::DequantizeLinear || graph.is_graph_output(node.outputs[0])) continue;
+    if (node.dead || node.op != ir::OpKind::DequantizeLinear || node.outputs.empty() ||
+        node.outputs[0] == ir::kNoValue || is_output[static_cast<size_t>(node.outputs[0])])
+      continue;
     std::optional<Tensor> real = dequantize_constant(graph, node);
     if (!real) continue;
     ir::Value& out = graph.value(node.outputs[0]);

@@ -36,14 +36,14 @@ const ir::Node& at(const ir::Graph& g, NodeId n) { return g.nodes[static_cast<si
 
 // A consumer of v of kind `op`, or kNoNode.
 NodeId consumer(const ir::Graph& g, const Uses& uses, ValueId v, OpKind op) {
-  for (NodeId c : uses.of[static_cast<size_t>(v)])
+  for (NodeId c : uses.of(v))
     if (at(g, c).op == op) return c;
   return ir::kNoNode;
 }
 
 // Swish: t consumed by exactly Sigmoid(t) and Mul(t, sigmoid). Returns {sigmoid, mul}.
 std::optional<std::vector<NodeId>> match_swish(const ir::Graph& g, const Uses& uses, ValueId t) {
-  if (g.is_graph_output(t) || uses.of[static_cast<size_t>(t)].size() != 2) return std::nullopt;
+  if (uses.is_output(t) || uses.of(t).size() != 2) return std::nullopt;
   const NodeId s = consumer(g, uses, t, OpKind::Sigmoid);
   const NodeId m = consumer(g, uses, t, OpKind::Mul);
   if (s == ir::kNoNode || m == ir::kNoNode) return std::nullopt;
@@ -53,9 +53,9 @@ std::optional<std::vector<NodeId>> match_swish(const ir::Graph& g, const Uses& u
 
 // erf GELU as PyTorch exports it, 0.5 placed before or after: nodes to remove, last = output.
 std::optional<std::vector<NodeId>> match_gelu(const ir::Graph& g, const Uses& uses, ValueId t) {
-  if (g.is_graph_output(t) || uses.of[static_cast<size_t>(t)].size() != 2) return std::nullopt;
+  if (uses.is_output(t) || uses.of(t).size() != 2) return std::nullopt;
   NodeId d = ir::kNoNode;
-  for (NodeId c : uses.of[static_cast<size_t>(t)]) {
+  for (NodeId c : uses.of(t)) {
     const ir::Node& n = at(g, c);
     const auto k = n.inputs.size() == 2 && n.inputs[0] == t ? scalar_constant(g, n.inputs[1]) : std::nullopt;
     if ((n.op == OpKind::Div && near(k, std::sqrt(2.0))) || (n.op == OpKind::Mul && near(k, std::sqrt(0.5)))) d = c;
@@ -68,7 +68,7 @@ std::optional<std::vector<NodeId>> match_gelu(const ir::Graph& g, const Uses& us
     return std::nullopt;
   const ValueId one_plus = at(g, a).outputs[0];
   NodeId other = ir::kNoNode;  // t's consumer besides d
-  for (NodeId c : uses.of[static_cast<size_t>(t)])
+  for (NodeId c : uses.of(t))
     if (c != d) other = c;
   const ir::Node& o = at(g, other);
   if (o.op != OpKind::Mul) return std::nullopt;
@@ -124,7 +124,7 @@ std::string fuse_conv_activation(ir::Graph& graph, const PassOptions& options) {
     set_activation(graph.nodes[static_cast<size_t>(n)], *act);
     take_output(graph, n, absorbed.back());
     for (NodeId a : absorbed) graph.nodes[static_cast<size_t>(a)].dead = true;
-    uses.refresh();
+    uses.update(absorbed);
     ++fused;
   }
   if (converted + fused == 0) return "";

@@ -52,7 +52,7 @@ std::string fuse_conv_add(ir::Graph& graph, const PassOptions& options) {
       conv.inputs.resize(4, ir::kNoValue);
       conv.inputs[3] = residual;
       take_output(graph, c, n);
-      uses.refresh();
+      uses.update({c, n});
       ++fused;
       break;
     }

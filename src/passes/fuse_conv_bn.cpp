@@ -164,7 +164,7 @@ std::string fuse_conv_bn(ir::Graph& graph, const PassOptions& options) {
     }
     if (!done) continue;
     take_output(graph, p, n);
-    uses.refresh();
+    uses.update({p, n});
     ++folded;
   }
   if (folded == 0) return "";

@@ -84,8 +84,14 @@ std::string fuse_matmul_add(ir::Graph& graph, const PassOptions& options) {
   Uses uses(graph);
   for (ir::NodeId n : graph.topological_order()) {
     ir::Node& node = graph.nodes[static_cast<size_t>(n)];
-    if (node.op == OpKind::MatMul && matmul_to_fc(graph, node)) ++from_matmul;
-    else if (node.op == OpKind::Gemm && gemm_to_fc(graph, graph.nodes[static_cast<size_t>(n)])) ++from_gemm;
+    // The conversions may swap the weight input for a transposed copy.
+    if (node.op == OpKind::MatMul && matmul_to_fc(graph, node)) {
+      ++from_matmul;
+      uses.update({n});
+    } else if (node.op == OpKind::Gemm && gemm_to_fc(graph, graph.nodes[static_cast<size_t>(n)])) {
+      ++from_gemm;
+      uses.update({n});
+    }
     const ir::Node& fc = graph.nodes[static_cast<size_t>(n)];
     if (fc.op != OpKind::FullyConnected || fc.input(2) != ir::kNoValue || !fc.attr_string("activation", "").empty())
       continue;
@@ -97,7 +103,7 @@ std::string fuse_matmul_add(ir::Graph& graph, const PassOptions& options) {
     const ir::ValueId b_id = add_f32(graph, fc.name + ".bias", {cols}, *bias);
     graph.nodes[static_cast<size_t>(n)].inputs.push_back(b_id);
     take_output(graph, n, a);
-    uses.refresh();
+    uses.update({n, a});
     ++adds;
   }
   if (from_matmul + from_gemm == 0 && adds == 0) return "";

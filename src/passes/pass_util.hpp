@@ -10,16 +10,36 @@
 
 namespace octet::passes {
 
-// Live consumers of every value, refreshed by passes after each rewrite.
-struct Uses {
-  const ir::Graph& graph;
-  std::vector<std::vector<ir::NodeId>> of;
-  explicit Uses(const ir::Graph& g) : graph(g), of(g.consumers()) {}
-  void refresh() { of = graph.consumers(); }
+// Live consumers of every value: built once per pass and kept current by update() after each
+// rewrite, so that a pass costs O(graph + what its rewrites touch) instead of one rescan of the
+// graph per rewrite (quadratic in a deep graph that rewrites all along its length).
+class Uses {
+ public:
+  explicit Uses(const ir::Graph& g);
+  // Re-reads the inputs of `nodes` after a rewrite changed them, marked them dead or added
+  // them. Every node whose inputs or liveness the rewrite changed must be listed.
+  void update(const std::vector<ir::NodeId>& nodes);
+  // Makes every live reader of `from` and every graph output equal to it use `to` instead;
+  // costs the readers of `from`, not the graph.
+  void replace_uses(ir::Graph& graph, ir::ValueId from, ir::ValueId to);
+  // The live readers of v in id order (none for a value added after the last update).
+  const std::vector<ir::NodeId>& of(ir::ValueId v) const;
   // The only consumer of v when v has exactly one and is not a graph output, else kNoNode.
   ir::NodeId sole(ir::ValueId v) const;
   // True when v is read by no live node and is not a graph output.
   bool unused(ir::ValueId v) const;
+  bool is_output(ir::ValueId v) const;  // v is a graph output
+
+ private:
+  void index(ir::NodeId n);
+  // Small graphs compare the index with a rescan after every update: a rewrite that forgot to
+  // list a node shows up in the pass tests, not as a wrong fusion in a user's model.
+  void check() const;
+
+  const ir::Graph& graph_;
+  std::vector<std::vector<ir::NodeId>> of_;        // per value, its live readers, sorted
+  std::vector<std::vector<ir::ValueId>> indexed_;  // per node, the inputs of_ lists it under, sorted
+  std::vector<char> is_output_;                    // Graph::output_mask, kept by replace_uses
 };
 
 // The node producing v if it is live and of kind `op`, else kNoNode.

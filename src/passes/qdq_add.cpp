@@ -89,7 +89,7 @@ void make_residual_add(Context& ctx, const NodeGroup& g) {
       ctx.node(g.dq[best_side]).dead = true;
       for (ir::NodeId n : {g.target, g.activation, g.q})
         if (n != ir::kNoNode) ctx.node(n).dead = true;
-      ctx.refresh();
+      ctx.uses.update({best, g.dq[best_side], g.target, g.activation, g.q});
       ++ctx.rewrites;
       return;
     }

@@ -16,7 +16,7 @@ namespace octet::passes::qdq {
 std::optional<NodeGroup> select_q_of_dq(const Context& ctx, ir::NodeId n) {
   const ir::Node& q = ctx.node(n);
   const ir::NodeId dq = ctx.producer_of(q.input(0), ir::OpKind::DequantizeLinear);
-  if (dq == ir::kNoNode || ctx.graph.is_graph_output(q.outputs[0])) return std::nullopt;
+  if (dq == ir::kNoNode || ctx.uses.is_output(q.outputs[0])) return std::nullopt;
   const auto pq = per_tensor_params(ctx.graph, q);
   const auto pdq = per_tensor_params(ctx.graph, ctx.node(dq));
   if (!pq || !pdq || !(*pq == *pdq)) return std::nullopt;
@@ -30,8 +30,8 @@ void drop_q_of_dq(Context& ctx, const NodeGroup& g) {
   const ir::ValueId from = ctx.node(g.target).outputs[0];
   const ir::ValueId to = ctx.node(g.dq[0]).input(0);
   ctx.node(g.target).dead = true;
-  ctx.graph.replace_uses(from, to);
-  ctx.refresh();
+  ctx.uses.update({g.target});
+  ctx.uses.replace_uses(ctx.graph, from, to);
   ++ctx.rewrites;
 }
 
@@ -39,7 +39,7 @@ std::optional<NodeGroup> select_movement(const Context& ctx, ir::NodeId n) {
   const ir::Node& node = ctx.node(n);
   if (node.outputs.empty() || node.outputs[0] == ir::kNoValue) return std::nullopt;
   for (size_t i = 1; i < node.outputs.size(); ++i)
-    if (node.outputs[i] != ir::kNoValue && !ctx.consumers[static_cast<size_t>(node.outputs[i])].empty())
+    if (node.outputs[i] != ir::kNoValue && !ctx.uses.of(node.outputs[i]).empty())
       return std::nullopt;  // MaxPool's Indices in use
   const size_t data_inputs = node.op == ir::OpKind::Concat ? node.inputs.size() : 1;
   if (data_inputs == 0) return std::nullopt;
@@ -79,9 +79,9 @@ void sink_dq_below(Context& ctx, const NodeGroup& g) {
   dequantize.inputs = {y_q_id, dq.input(1), dq.input(2)};
   dequantize.outputs = {y};
   ctx.node(g.target).dead = true;
-  ctx.graph.add_node(std::move(moved));
-  ctx.graph.add_node(std::move(dequantize));
-  ctx.refresh();
+  const ir::NodeId moved_id = ctx.graph.add_node(std::move(moved));
+  const ir::NodeId dequantize_id = ctx.graph.add_node(std::move(dequantize));
+  ctx.uses.update({g.target, moved_id, dequantize_id});
   ++ctx.rewrites;
 }
 

@@ -85,7 +85,7 @@ ir::NodeId replace_group(Context& ctx, const NodeGroup& group, ir::Node node) {
   for (ir::NodeId n : {group.target, group.activation, group.q, group.bias_add})
     if (n != ir::kNoNode) ctx.node(n).dead = true;
   const ir::NodeId id = ctx.graph.add_node(std::move(node));
-  ctx.refresh();
+  ctx.uses.update({group.target, group.activation, group.q, group.bias_add, id});
   ++ctx.rewrites;
   return id;
 }

@@ -41,11 +41,8 @@ ir::NodeId Context::producer_of(ir::ValueId v, ir::OpKind op) const {
 }
 
 ir::NodeId Context::sole_consumer(ir::ValueId v) const {
-  if (v == ir::kNoValue || graph.is_graph_output(v)) return ir::kNoNode;
-  const auto& users = consumers[static_cast<size_t>(v)];
-  if (users.size() != 1) return ir::kNoNode;
   // A node reading v twice (Add(x, x)) still counts once in the list; that is fine here.
-  return users[0];
+  return uses.sole(v);
 }
 
 std::optional<QParams> per_tensor_params(const ir::Graph& graph, const ir::Node& node) {

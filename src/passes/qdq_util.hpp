@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/graph.hpp"
+#include "passes/pass_util.hpp"
 
 namespace octet::passes::qdq {
 
@@ -36,14 +37,13 @@ struct NodeGroup {
   ir::NodeId bias_add = ir::kNoNode;     // MatMul's bias Add, absorbed into QFullyConnected
 };
 
-// The graph being rewritten and its use lists, refreshed after each rewrite.
+// The graph being rewritten and its use lists, which each rewrite updates (Uses::update).
 struct Context {
   ir::Graph& graph;
-  std::vector<std::vector<ir::NodeId>> consumers;
+  Uses uses;
   int rewrites = 0;
 
-  explicit Context(ir::Graph& g) : graph(g), consumers(g.consumers()) {}
-  void refresh() { consumers = graph.consumers(); }
+  explicit Context(ir::Graph& g) : graph(g), uses(g) {}
   const ir::Node& node(ir::NodeId n) const { return graph.nodes[static_cast<size_t>(n)]; }
   ir::Node& node(ir::NodeId n) { return graph.nodes[static_cast<size_t>(n)]; }
   // The live producer of v if it has op kind `op`, else kNoNode.

@@ -56,19 +56,19 @@ std::string remove_identity(ir::Graph& graph, const PassOptions& options) {
     ir::Node& node = graph.nodes[static_cast<size_t>(n)];
     if (!is_pass_through(graph, uses, node)) continue;
     const ir::ValueId in = node.inputs[0], out = node.outputs[0];
-    if (graph.is_graph_output(out)) {
+    if (uses.is_output(out)) {
       const ir::Value& src = graph.value(in);
-      const bool renamable = src.producer != ir::kNoNode && !src.is_constant() && !graph.is_graph_output(in);
+      const bool renamable = src.producer != ir::kNoNode && !src.is_constant() && !uses.is_output(in);
       if (!renamable) { ++kept_for_name; continue; }
       // The input takes over the output's name; the orphaned value gets a name nobody uses.
       const std::string name = graph.value(out).name;
       graph.value(out).name = graph.unique_value_name(name + ".removed");
       graph.value(in).name = name;
     }
-    graph.replace_uses(out, in);
+    uses.replace_uses(graph, out, in);
     node.dead = true;
+    uses.update({n});
     ++removed;
-    uses.refresh();
   }
   if (removed == 0) return "";
   return cat(removed, " pass-through nodes removed");

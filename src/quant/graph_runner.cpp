@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <unordered_map>
 
 #include "octet/error.hpp"
 
@@ -13,25 +14,27 @@ namespace octet::quant {
 GraphRunner::GraphRunner(const ir::Graph& graph, const std::vector<std::string>& observe, int threads)
     : observe_(observe) {
   auto copy = std::make_shared<ir::Graph>(graph);
+  // Lookups by name and position are indexed: calibration observes a tensor per layer, so a
+  // scan per observed tensor would be quadratic in the depth of the model.
+  std::unordered_map<std::string, ir::ValueId> by_name;
+  for (size_t v = copy->values.size(); v-- > 0;) by_name[copy->values[v].name] = static_cast<ir::ValueId>(v);
+  std::unordered_map<ir::ValueId, int> input_at, output_at;
+  for (size_t i = copy->inputs.size(); i-- > 0;) input_at[copy->inputs[i]] = static_cast<int>(i);
+  for (size_t i = copy->outputs.size(); i-- > 0;) output_at[copy->outputs[i]] = static_cast<int>(i);
   for (const std::string& name : observe) {
-    ir::ValueId id = ir::kNoValue;
-    for (size_t v = 0; v < copy->values.size(); ++v)
-      if (copy->values[v].name == name) { id = static_cast<ir::ValueId>(v); break; }
-    if (id == ir::kNoValue) fail("graph '", graph.name, "' has no tensor named '", name, "' to observe");
-    auto in = std::find(copy->inputs.begin(), copy->inputs.end(), id);
-    if (in != copy->inputs.end()) {
-      from_input_.push_back(static_cast<int>(in - copy->inputs.begin()));
+    const auto named = by_name.find(name);
+    if (named == by_name.end()) fail("graph '", graph.name, "' has no tensor named '", name, "' to observe");
+    const ir::ValueId id = named->second;
+    if (auto in = input_at.find(id); in != input_at.end()) {
+      from_input_.push_back(in->second);
       from_output_.push_back(-1);
       continue;
     }
     if (copy->value(id).is_constant()) fail("tensor '", name, "' is a constant; there is nothing to observe");
     from_input_.push_back(-1);
-    auto out = std::find(copy->outputs.begin(), copy->outputs.end(), id);
-    if (out == copy->outputs.end()) {
-      copy->outputs.push_back(id);
-      out = copy->outputs.end() - 1;
-    }
-    from_output_.push_back(static_cast<int>(out - copy->outputs.begin()));
+    auto [out, added] = output_at.emplace(id, static_cast<int>(copy->outputs.size()));
+    if (added) copy->outputs.push_back(id);
+    from_output_.push_back(out->second);
   }
   graph_ = std::move(copy);
   threads_ = threads;

@@ -45,11 +45,6 @@ struct Builder {
   std::vector<PlanStep>& steps;
   std::map<std::pair<int, Layout>, int> reordered;  // (tensor, layout) -> tensor in that layout
 
-  int root(int t) const {
-    while (tensors[static_cast<size_t>(t)].alias_of >= 0) t = tensors[static_cast<size_t>(t)].alias_of;
-    return t;
-  }
-
   int add_tensor(const std::string& name, const TensorDesc& desc) {
     PlanTensor t;
     t.name = name;
@@ -109,6 +104,31 @@ struct Builder {
   }
 };
 
+// The tensor owning the storage of each tensor: the end of its alias_of chain. A chain of
+// in-place steps makes those chains as long as the graph is deep, so lookups compress the
+// path they walk (union-find) instead of walking it again per step.
+class AliasRoots {
+ public:
+  explicit AliasRoots(const std::vector<PlanTensor>& tensors) : parent_(tensors.size()) {
+    for (size_t t = 0; t < tensors.size(); ++t) parent_[t] = tensors[t].alias_of;
+  }
+  int find(int t) {
+    int r = t;
+    while (parent_[static_cast<size_t>(r)] >= 0) r = parent_[static_cast<size_t>(r)];
+    while (parent_[static_cast<size_t>(t)] >= 0) {
+      const int next = parent_[static_cast<size_t>(t)];
+      if (next != r) parent_[static_cast<size_t>(t)] = r;
+      t = next;
+    }
+    return r;
+  }
+  // `t` (a root) now shares the storage of `to`, as its alias_of says.
+  void link(int t, int to) { parent_[static_cast<size_t>(t)] = to; }
+
+ private:
+  std::vector<int> parent_;
+};
+
 // Lets output 0 of a step take an input's buffer (KernelContext::output0_may_alias) when the
 // input lives in the arena, no later step or graph output reads it, no other input of the
 // step shares its storage, and both are stored alike. Runs in step order, so chains of
@@ -116,10 +136,8 @@ struct Builder {
 void share_inplace_buffers(const std::vector<PlanStep>& steps, std::vector<PlanTensor>& tensors,
                            const std::vector<int>& output_tensors, const std::vector<std::pair<int, int>>& inplace) {
   if (inplace.empty()) return;
-  auto root = [&](int t) {
-    while (tensors[static_cast<size_t>(t)].alias_of >= 0) t = tensors[static_cast<size_t>(t)].alias_of;
-    return t;
-  };
+  AliasRoots roots(tensors);
+  auto root = [&](int t) { return roots.find(t); };
   std::vector<int> last_read(tensors.size(), -1);  // per root tensor
   for (size_t s = 0; s < steps.size(); ++s)
     for (int t : steps[s].srcs)
@@ -141,6 +159,7 @@ void share_inplace_buffers(const std::vector<PlanStep>& steps, std::vector<PlanT
       if (j != static_cast<size_t>(i) && step.srcs[j] >= 0 && root(step.srcs[j]) == r) shared = true;
     if (shared) continue;
     tensors[static_cast<size_t>(out)].alias_of = in;
+    roots.link(out, in);
     last_read[static_cast<size_t>(r)] = last_read[static_cast<size_t>(out)];
   }
 }
@@ -274,12 +293,16 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
   share_inplace_buffers(plan->steps_, plan->tensors_, plan->output_tensors_, inplace);
 
   // Liveness of every arena tensor, counting reads through views as reads of the root.
+  AliasRoots roots(plan->tensors_);
+  plan->root_.resize(plan->tensors_.size());
+  for (size_t t = 0; t < plan->tensors_.size(); ++t) plan->root_[t] = roots.find(static_cast<int>(t));
+  auto root = [&](int t) { return plan->root_[static_cast<size_t>(t)]; };
   std::vector<int> request_of(plan->tensors_.size(), -1);
   std::vector<BufferRequest> requests;
   for (int s = 0; s < step_count; ++s) {
     for (int t : plan->steps_[static_cast<size_t>(s)].dsts) {
       if (t < 0) continue;
-      const int r = b.root(t);
+      const int r = root(t);
       if (plan->tensors_[static_cast<size_t>(r)].storage != PlanTensor::Storage::kArena) continue;
       if (request_of[static_cast<size_t>(r)] < 0) {
         request_of[static_cast<size_t>(r)] = static_cast<int>(requests.size());
@@ -288,12 +311,12 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     }
     for (int t : plan->steps_[static_cast<size_t>(s)].srcs) {
       if (t < 0) continue;
-      const int r = request_of[static_cast<size_t>(b.root(t))];
+      const int r = request_of[static_cast<size_t>(root(t))];
       if (r >= 0) requests[static_cast<size_t>(r)].last_step = s;
     }
   }
   for (int t : plan->output_tensors_) {
-    const int r = request_of[static_cast<size_t>(b.root(t))];
+    const int r = request_of[static_cast<size_t>(root(t))];
     if (r >= 0) requests[static_cast<size_t>(r)].last_step = step_count;
   }
   const MemoryPlan memory = plan_memory(requests);
@@ -316,8 +339,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
 }
 
 void* Plan::tensor_ptr(int t, const std::vector<const void*>& inputs) const {
-  while (tensors_[static_cast<size_t>(t)].alias_of >= 0) t = tensors_[static_cast<size_t>(t)].alias_of;
-  const PlanTensor& pt = tensors_[static_cast<size_t>(t)];
+  const PlanTensor& pt = tensors_[static_cast<size_t>(root_[static_cast<size_t>(t)])];
   switch (pt.storage) {
     case PlanTensor::Storage::kArena: return static_cast<char*>(arena_) + pt.offset;
     case PlanTensor::Storage::kConstant: return const_cast<void*>(pt.constant);

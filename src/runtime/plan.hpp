@@ -68,6 +68,7 @@ class Plan {
 
   std::shared_ptr<const ir::Graph> graph_;  // keeps constants alive
   std::vector<PlanTensor> tensors_;
+  std::vector<int> root_;                   // per tensor, the one owning its storage (alias_of resolved)
   std::vector<PlanStep> steps_;
   std::vector<int> output_tensors_;         // PlanTensor per graph output (plain)
   std::vector<TensorDesc> input_descs_, output_descs_;
