@@ -190,6 +190,9 @@ std::vector<std::string> preset_names();
 std::vector<std::string> model_type_names();
 std::vector<std::string> bias_correction_names();
 std::vector<std::string> saturation_fix_names();
+// AccuracyControlOptions::relative: "absolute" (false) or "relative" (true).
+bool parse_drop_type(const std::string& name, const std::string& what);
+const char* drop_type_name(bool relative);
 
 // Checks one sample (the model's inputs, batch 1) against the model's inputs before minutes of
 // calibration: the count, the rank and every dim but the batch (open dims and inputs fixed in

@@ -24,12 +24,9 @@ def _infos(raw) -> list[ValueInfo]:
     return [ValueInfo(*r) for r in raw]
 
 
-class Model:
-    """A loaded ONNX model (or a quantized one: then `report` holds its quantization report)."""
-
-    def __init__(self, native: _octet.Model, report=None):
-        self._native = native
-        self.report = report
+class _InputsOutputs:
+    """The inputs and outputs of the native object a Model or CompiledModel wraps."""
+    _native: Any
 
     @property
     def inputs(self) -> list[ValueInfo]:
@@ -38,6 +35,14 @@ class Model:
     @property
     def outputs(self) -> list[ValueInfo]:
         return _infos(self._native.outputs)
+
+
+class Model(_InputsOutputs):
+    """A loaded ONNX model (or a quantized one: then `report` holds its quantization report)."""
+
+    def __init__(self, native: _octet.Model, report=None):
+        self._native = native
+        self.report = report
 
     @property
     def path(self) -> str:
@@ -79,7 +84,7 @@ def load(model: Any) -> Model:
     raise TypeError(f"octet.load takes a path, bytes or an onnx.ModelProto, not {type(model).__name__}")
 
 
-class CompiledModel:
+class CompiledModel(_InputsOutputs):
     """A model compiled for fixed input shapes: kernels chosen and weights packed once.
 
     compiled(inputs) / compiled.run(inputs): a dict by input name gives a dict by output
@@ -90,14 +95,6 @@ class CompiledModel:
     def __init__(self, native: _octet.CompiledModel, name: str = ""):
         self._native = native
         self._name = name
-
-    @property
-    def inputs(self) -> list[ValueInfo]:
-        return _infos(self._native.inputs)
-
-    @property
-    def outputs(self) -> list[ValueInfo]:
-        return _infos(self._native.outputs)
 
     @property
     def threads(self) -> int:

@@ -73,11 +73,7 @@ AccuracyControlOptions control_from(const pyb::dict& d, const std::string& confi
   AccuracyControlOptions c;
   if (!config_path.empty()) c = read_quantize_config(config_path).accuracy;
   take(d, "max_drop", c.max_drop);
-  if (d.contains("drop_type")) {
-    const std::string t = d["drop_type"].cast<std::string>();
-    if (t != "absolute" && t != "relative") fail("drop_type is '", t, "'; it must be one of: absolute, relative");
-    c.relative = t == "relative";
-  }
+  if (d.contains("drop_type")) c.relative = parse_drop_type(d["drop_type"].cast<std::string>(), "drop_type");
   take(d, "metric", c.metric);
   take(d, "ranking_subset_size", c.ranking_subset_size);
   take(d, "max_iters", c.max_iters);
@@ -173,7 +169,7 @@ pyb::dict config_dict(const std::string& path) {
   options["report_subset_size"] = q.report_subset_size;
   pyb::dict control;
   control["max_drop"] = c.accuracy.max_drop;
-  control["drop_type"] = c.accuracy.relative ? "relative" : "absolute";
+  control["drop_type"] = drop_type_name(c.accuracy.relative);
   control["metric"] = c.accuracy.metric;
   control["ranking_subset_size"] = c.accuracy.ranking_subset_size;
   control["max_iters"] = c.accuracy.max_iters;

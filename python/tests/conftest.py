@@ -1,6 +1,6 @@
-"""Shared fixtures: where the repository, the octet CLI and a scratch folder are (CTest sets
-OCTET_SOURCE_DIR, OCTET_CLI and OCTET_TEST_TMP; run by hand, paths default to the checkout's
-build/), the bundled Fashion-MNIST model and a few of its calibration samples."""
+"""Shared fixtures: where the repository and the octet CLI are (CTest sets OCTET_SOURCE_DIR and
+OCTET_CLI; run by hand, they default to this checkout and its build/), a scratch folder, the
+bundled Fashion-MNIST model and a few of its calibration samples."""
 import os
 import pathlib
 
@@ -15,13 +15,8 @@ RESNET = SOURCE / "models" / "fmnist_resnet.onnx"
 
 
 @pytest.fixture
-def tmp(tmp_path_factory):
-    base = os.environ.get("OCTET_TEST_TMP")
-    if base:
-        os.makedirs(base, exist_ok=True)
-        import tempfile
-        return pathlib.Path(tempfile.mkdtemp(dir=base))
-    return tmp_path_factory.mktemp("octet")
+def tmp(tmp_path):
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

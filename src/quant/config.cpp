@@ -188,7 +188,7 @@ void read_default_quantization(Object& params, QuantizeOptions& q) {
 // AccuracyAwareQuantization's own params (POT's names), beside DefaultQuantization's.
 void read_accuracy_aware(Object& params, AccuracyControlOptions& a) {
   params.number("maximal_drop", a.max_drop);
-  params.choice("drop_type", a.relative, {{"absolute", false}, {"relative", true}});
+  params.named("drop_type", a.relative, parse_drop_type);
   params.choice("metric", a.metric, {{"top1", std::string("top1")}, {"agreement", std::string("agreement")}});
   params.integer("ranking_subset_size", a.ranking_subset_size, 1, 1 << 30);
   params.integer("max_iter_num", a.max_iters, 0, 1 << 30);

@@ -25,6 +25,9 @@ constexpr Table<SaturationFix, 5> kSaturationFixes{{{"auto", SaturationFix::kAut
                                                     {"first_layer", SaturationFix::kFirstLayer},
                                                     {"all", SaturationFix::kAll}}};
 
+// AccuracyControlOptions::relative, by its POT/NNCF name.
+constexpr Table<bool, 2> kDropTypes{{{"absolute", false}, {"relative", true}}};
+
 template <class E, size_t N>
 E parse(const Table<E, N>& table, const std::string& name, const std::string& what) {
   std::string names;
@@ -59,6 +62,9 @@ BiasCorrection parse_bias_correction(const std::string& name, const std::string&
 SaturationFix parse_saturation_fix(const std::string& name, const std::string& what) {
   return parse(kSaturationFixes, name, what);
 }
+
+bool parse_drop_type(const std::string& name, const std::string& what) { return parse(kDropTypes, name, what); }
+const char* drop_type_name(bool relative) { return name_of(kDropTypes, relative); }
 
 const char* preset_name(QuantPreset preset) { return name_of(kPresets, preset); }
 const char* model_type_name(ModelType type) { return name_of(kModelTypes, type); }

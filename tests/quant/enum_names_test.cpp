@@ -19,6 +19,9 @@ TEST(EnumNames, EveryNameRoundTrips) {
   expect_round_trip(model_type_names(), parse_model_type, model_type_name);
   expect_round_trip(bias_correction_names(), parse_bias_correction, bias_correction_name);
   expect_round_trip(saturation_fix_names(), parse_saturation_fix, saturation_fix_name);
+  EXPECT_TRUE(parse_drop_type("relative", "test"));
+  EXPECT_FALSE(parse_drop_type("absolute", "test"));
+  EXPECT_STREQ(drop_type_name(true), "relative");
 }
 
 TEST(EnumNames, WrongNameListsTheChoices) {

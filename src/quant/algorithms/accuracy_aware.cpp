@@ -426,7 +426,7 @@ AccuracyAwareResult quantize_with_accuracy_control(const Model& model, const Sam
     fail("accuracy-aware quantization: metric '", report.metric, "' is not one of: top1, agreement");
   if (!eval.metric_fn && report.metric == "top1" && !labelled)
     fail("accuracy-aware quantization: the top1 metric needs labels for the evaluation data (or use agreement)");
-  report.drop_type = control.relative ? "relative" : "absolute";
+  report.drop_type = drop_type_name(control.relative);
   report.max_drop = control.max_drop;
 
   AccuracyAwareResult result = [&] {
