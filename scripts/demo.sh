@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The main job: install, build, quantize the bundled Fashion-MNIST ResNet with 300 calibration
 # images, then measure FP32 and INT8 side by side in this one run: top-1 on the 10,000 test
-# images, batch-1 latency in octet and in ONNX Runtime, and file size.
+# images, batch-1 latency in octet and in ONNX Runtime, and file size. Also builds and installs
+# the Python module (docs/python.md).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$here/scripts/install-deps.sh"
-"$here/scripts/build.sh" "$here/build" --target octet
+"$here/scripts/build.sh" "$here/build" --target octet --target _octet
+# The Python module into Debian's /usr/local/lib/python3.X/dist-packages, where /usr/bin/python3
+# finds it: `import octet` works after this script (docs/python.md).
+cmake --install "$here/build" --component python >/dev/null
 octet="$here/build/octet"
 model="${1:-$here/models/fmnist_resnet.onnx}"
 out="$here/build/demo"

@@ -9,6 +9,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 # ocl-icd-opencl-dev: libdnnl-dev only recommends it, yet Debian's dnnl-config.cmake calls
 # find_package(OpenCL), so without it find_package(dnnl) fails on a fresh machine.
 # ccache: rebuilds of the same sources (the sanitizer and fuzz builds, a second checkout) hit.
+# pybind11-dev, python3-dev: the Python module (python/); python3-pytest runs its tests.
 packages=(
   build-essential cmake pkg-config ccache
   libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev protobuf-compiler
@@ -17,6 +18,7 @@ packages=(
   libopencv-core-dev libopencv-imgcodecs-dev libopencv-imgproc-dev
   libonnx-testdata dataset-fashion-mnist
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
+  pybind11-dev python3-dev python3-pytest
   clang-14 libclang-rt-14-dev libomp-14-dev
 )
 # --list: print the Debian packages this script installs (scripts/check_install_list.py proves

@@ -9,6 +9,7 @@
 //   if (!r.report.bound_met) ...                                // best model found, still saved
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,23 @@ namespace octet {
 
 // The samples the search measures the metric on (and, optionally, held-out samples it only
 // reports on). Labels: one per sample, or empty (the metric is then agreement with FP32).
+// A caller's metric on one evaluation (higher is better), and optionally one value per sample.
+struct MetricValue {
+  double value = 0;
+  std::vector<double> per_sample;   // empty, or one per evaluation sample
+};
+
 struct EvalData {
   SampleSource samples;
   std::vector<int64_t> labels;
   SampleSource holdout;               // count 0: none
   std::vector<int64_t> holdout_labels;
+  // The caller's metric instead of top1/agreement (the Python API's validation_fn, as in NNCF):
+  // scores a model compiled at batch 1 on all of `samples`. Ranking still scores candidate
+  // layers on a subset by agreement with FP32 (no caller metric can be asked about a subset);
+  // per-sample values, when given, choose which samples degraded most and so form that subset.
+  std::function<MetricValue(CompiledModel& model)> metric_fn;
+  std::string metric_fn_name = "custom";  // the report's metric name with metric_fn
 };
 
 // One thing the search tried.

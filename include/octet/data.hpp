@@ -53,6 +53,9 @@ struct Preprocess {
   std::string to_json() const;
   // The "octet.preprocess" metadata entry of a model (models/ carry it), if any.
   static std::optional<Preprocess> from_model(const Model& model);
+  // What a model's samples get: its metadata with `json` (a flag's value; may be empty) merged
+  // over it; none when there is neither. `origin` names `json` in errors.
+  static std::optional<Preprocess> for_model(const Model& model, const std::string& json, const std::string& origin);
   // One line for reports: "scale 0.00392 mean [0.286] std [0.353] NCHW".
   std::string describe() const;
 };

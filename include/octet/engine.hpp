@@ -36,6 +36,10 @@ class Model {
   // Writes standard ONNX; atomically (temporary file, then rename). Weights over 2 GB in all
   // go to an external data file beside it.
   void save(const std::string& path) const;
+  // A serialized ONNX ModelProto in memory (`origin` names it in errors), and this model as
+  // one (the same bytes save() writes, for models under 2 GB).
+  static Model load_from_bytes(const std::string& bytes, const std::string& origin = "(bytes)");
+  std::string to_bytes() const;
 
   std::vector<ValueInfo> inputs() const;
   std::vector<ValueInfo> outputs() const;

@@ -178,8 +178,30 @@ QuantizeConfig parse_quantize_config(const std::string& json_text, const std::st
 std::string report_to_json(const QuantizeReport& report);
 std::string report_table(const QuantizeReport& report);
 
+// The enums' plain names, one table each (src/quant/enum_names.cpp): the CLI flags, the config
+// file and the Python API parse through these. parse_* fails naming `what` (a flag, a config key,
+// an argument) and listing the accepted names.
+QuantPreset parse_preset(const std::string& name, const std::string& what);
+ModelType parse_model_type(const std::string& name, const std::string& what);
+BiasCorrection parse_bias_correction(const std::string& name, const std::string& what);
+SaturationFix parse_saturation_fix(const std::string& name, const std::string& what);
 const char* preset_name(QuantPreset preset);
+const char* model_type_name(ModelType type);
 const char* bias_correction_name(BiasCorrection mode);
 const char* saturation_fix_name(SaturationFix fix);
+std::vector<std::string> preset_names();
+std::vector<std::string> model_type_names();
+std::vector<std::string> bias_correction_names();
+std::vector<std::string> saturation_fix_names();
+// AccuracyControlOptions::relative: "absolute" (false) or "relative" (true).
+bool parse_drop_type(const std::string& name, const std::string& what);
+const char* drop_type_name(bool relative);
+
+// Checks one sample (the model's inputs, batch 1) against the model's inputs before minutes of
+// calibration: the count, the rank and every dim but the batch (open dims and inputs fixed in
+// `fixed_shapes` accept any size). Fails naming `source` (the dataset) or `sample` and `model_name`.
+void check_sample_fits(const std::vector<Tensor>& inputs, const Model& model,
+                       const std::map<std::string, Shape>& fixed_shapes, const std::string& source,
+                       const std::string& sample, const std::string& model_name);
 
 }  // namespace octet

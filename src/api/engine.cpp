@@ -16,6 +16,7 @@
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
 #include "onnx/loader.hpp"
+#include "onnx/writer.hpp"
 #include "passes/pipeline.hpp"
 #include "runtime/plan.hpp"
 
@@ -89,6 +90,12 @@ Model Model::load(const std::string& path) {
 }
 
 void Model::save(const std::string& path) const { onnx_io::save_model(*graph_, path); }
+
+Model Model::load_from_bytes(const std::string& bytes, const std::string& origin) {
+  return Model(std::make_shared<ir::Graph>(onnx_io::load_model_from_bytes(bytes, origin)));
+}
+
+std::string Model::to_bytes() const { return onnx_io::serialize_model(*graph_); }
 
 std::vector<ValueInfo> Model::inputs() const {
   std::vector<ValueInfo> r;

@@ -121,6 +121,14 @@ std::string Preprocess::to_json() const {
   return j.dump();
 }
 
+std::optional<Preprocess> Preprocess::for_model(const Model& model, const std::string& json, const std::string& origin) {
+  std::optional<Preprocess> p = from_model(model);
+  if (json.empty()) return p;
+  if (!p) p = Preprocess{};
+  p->merge_json(json, origin);
+  return p;
+}
+
 std::optional<Preprocess> Preprocess::from_model(const Model& model) {
   const auto& meta = model.graph().metadata;
   auto it = meta.find("octet.preprocess");

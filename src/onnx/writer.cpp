@@ -83,9 +83,8 @@ std::string externalize(onnx::GraphProto* gp, const std::string& location, int64
   return blob;
 }
 
-}  // namespace
-
-void save_model(const ir::Graph& graph, const std::string& path, const SaveOptions& options) {
+// The graph as standard ONNX; `weight_bytes` gets the initializers' total size.
+onnx::ModelProto to_model_proto(const ir::Graph& graph, int64_t& weight_bytes) {
   ir::Graph g = graph;  // tensors are shared; the structure is this copy's
   lower_internal_ops(g);
   upgrade_opset_for_qdq(g);
@@ -108,7 +107,7 @@ void save_model(const ir::Graph& graph, const std::string& path, const SaveOptio
   gp->set_name(g.name.empty() ? "octet" : g.name);
   for (const ir::Node& node : g.nodes) add_node(g, node, gp);
 
-  int64_t weight_bytes = 0;
+  weight_bytes = 0;
   std::vector<char> listed(g.values.size(), 0);
   for (ir::ValueId id : g.inputs) {
     set_type(g.value(id), gp->add_input());
@@ -128,6 +127,15 @@ void save_model(const ir::Graph& graph, const std::string& path, const SaveOptio
     }
   }
 
+  return model;
+}
+
+}  // namespace
+
+void save_model(const ir::Graph& graph, const std::string& path, const SaveOptions& options) {
+  int64_t weight_bytes = 0;
+  onnx::ModelProto model = to_model_proto(graph, weight_bytes);
+  auto* gp = model.mutable_graph();
   const std::string location = std::filesystem::path(path).filename().string() + ".data";
   if (weight_bytes > options.external_threshold) {
     const std::string blob = externalize(gp, location, options.external_min_bytes);
@@ -141,5 +149,14 @@ void save_model(const ir::Graph& graph, const std::string& path, const SaveOptio
 }
 
 void save_model(const ir::Graph& graph, const std::string& path) { save_model(graph, path, SaveOptions{}); }
+
+std::string serialize_model(const ir::Graph& graph) {
+  int64_t weight_bytes = 0;
+  const onnx::ModelProto model = to_model_proto(graph, weight_bytes);
+  std::string bytes;
+  if (model.ByteSizeLong() > static_cast<size_t>(INT32_MAX) || !model.SerializeToString(&bytes))
+    fail("model '", graph.name, "' does not fit in one protobuf (over 2 GB); save it to a file instead");
+  return bytes;
+}
 
 }  // namespace octet::onnx_io

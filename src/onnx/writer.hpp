@@ -21,6 +21,8 @@ struct SaveOptions {
 };
 
 void save_model(const ir::Graph& graph, const std::string& path, const SaveOptions& options);
+// The same ONNX as one serialized ModelProto in memory (no external data: fails over 2 GB).
+std::string serialize_model(const ir::Graph& graph);
 
 // Rewrites FusedConv and FullyConnected into standard ONNX ops at graph.opset; throws naming
 // the node for an internal op that has no ONNX form (INT8 ops made by fold_qdq, Reorder).

@@ -81,6 +81,13 @@ class Object {
     }
     fail(origin_, ": '", where(key), "' is '", s, "'; it must be one of: ", names);
   }
+  // A quantization enum by its plain name, through the one table (enum_names.cpp).
+  template <class E>
+  void named(const std::string& key, E& out, E (*parse)(const std::string&, const std::string&)) {
+    if (!has(key)) return;
+    if (!at(key).is_string()) type_error(key, "a string");
+    out = parse(at(key).get<std::string>(), cat(origin_, ": '", where(key), "'"));
+  }
   void strings(const std::string& key, std::vector<std::string>& out) {
     if (!has(key)) return;
     const json& v = at(key);
@@ -151,9 +158,8 @@ void read_ignored(Object& params, std::vector<std::string>& out) {
 }
 
 void read_default_quantization(Object& params, QuantizeOptions& q) {
-  params.choice("preset", q.preset, {{"performance", QuantPreset::kPerformance}, {"mixed", QuantPreset::kMixed}});
-  params.choice("model_type", q.model_type,
-                {{"auto", ModelType::kAuto}, {"cnn", ModelType::kCnn}, {"transformer", ModelType::kTransformer}});
+  params.named("preset", q.preset, parse_preset);
+  params.named("model_type", q.model_type, parse_model_type);
   params.integer("stat_subset_size", q.subset_size, 1, 1 << 30);
   read_ignored(params, q.ignored);
   if (params.has("activations")) {
@@ -172,20 +178,17 @@ void read_default_quantization(Object& params, QuantizeOptions& q) {
     params.boolean("use_fast_bias", fast);
     q.bias_correction = fast ? BiasCorrection::kFast : BiasCorrection::kFull;
   }
-  params.choice("bias_correction", q.bias_correction,
-                {{"fast", BiasCorrection::kFast}, {"full", BiasCorrection::kFull}, {"none", BiasCorrection::kNone}});
+  params.named("bias_correction", q.bias_correction, parse_bias_correction);
   params.number("bias_correction_threshold", q.bias_correction_threshold);
   params.integer("full_bias_correction_subset", q.full_bias_correction_subset, 1, 1 << 30);
-  params.choice("saturation_fix", q.saturation_fix,
-                {{"auto", SaturationFix::kAuto}, {"detect", SaturationFix::kDetect}, {"no", SaturationFix::kNo},
-                 {"first_layer", SaturationFix::kFirstLayer}, {"all", SaturationFix::kAll}});
+  params.named("saturation_fix", q.saturation_fix, parse_saturation_fix);
   params.integer("report_subset_size", q.report_subset_size, 0, 1 << 30);
 }
 
 // AccuracyAwareQuantization's own params (POT's names), beside DefaultQuantization's.
 void read_accuracy_aware(Object& params, AccuracyControlOptions& a) {
   params.number("maximal_drop", a.max_drop);
-  params.choice("drop_type", a.relative, {{"absolute", false}, {"relative", true}});
+  params.named("drop_type", a.relative, parse_drop_type);
   params.choice("metric", a.metric, {{"top1", std::string("top1")}, {"agreement", std::string("agreement")}});
   params.integer("ranking_subset_size", a.ranking_subset_size, 1, 1 << 30);
   params.integer("max_iter_num", a.max_iters, 0, 1 << 30);

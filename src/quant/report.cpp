@@ -15,28 +15,6 @@ nlohmann::json measured(double x) { return x >= 0 ? nlohmann::json(x) : nlohmann
 
 }  // namespace
 
-const char* preset_name(QuantPreset preset) { return preset == QuantPreset::kPerformance ? "performance" : "mixed"; }
-
-const char* bias_correction_name(BiasCorrection mode) {
-  switch (mode) {
-    case BiasCorrection::kNone: return "none";
-    case BiasCorrection::kFast: return "fast";
-    case BiasCorrection::kFull: return "full";
-  }
-  return "?";
-}
-
-const char* saturation_fix_name(SaturationFix fix) {
-  switch (fix) {
-    case SaturationFix::kAuto: return "auto";
-    case SaturationFix::kDetect: return "detect";
-    case SaturationFix::kNo: return "no";
-    case SaturationFix::kFirstLayer: return "first_layer";
-    case SaturationFix::kAll: return "all";
-  }
-  return "?";
-}
-
 std::string report_to_json(const QuantizeReport& r) {
   nlohmann::ordered_json j;
   j["preset"] = r.preset;

@@ -82,11 +82,7 @@ int run(const Args& args) {
   if (threads < 0) fail("--threads wants a positive integer, got ", threads);
 
   Model model = Model::load(model_path);
-  std::optional<Preprocess> preprocess = Preprocess::from_model(model);
-  if (args.has("--preprocess")) {
-    if (!preprocess) preprocess = Preprocess{};
-    preprocess->merge_json(args.get("--preprocess"), "--preprocess");
-  }
+  const std::optional<Preprocess> preprocess = Preprocess::for_model(model, args.get("--preprocess"), "--preprocess");
   // Several --data flags mean one .npy per model input.
   std::string spec;
   for (const std::string& d : args.get_all("--data")) spec += (spec.empty() ? "" : ",") + d;

@@ -53,16 +53,6 @@ quantization:
   --verbose              print each stage and its time to stderr
 )";
 
-template <class E>
-E parse_choice(const std::string& flag, const std::string& value, const std::vector<std::pair<std::string, E>>& options) {
-  std::string names;
-  for (const auto& [name, e] : options) {
-    if (name == value) return e;
-    names += (names.empty() ? "" : ", ") + name;
-  }
-  fail(flag, " is '", value, "'; it must be one of: ", names);
-}
-
 struct DataSettings {
   std::string source, labels, preprocess, eval_source, eval_labels, holdout;
   uint64_t seed = 0;
@@ -141,25 +131,15 @@ int run(const Args& args) {
     q.subset_size = parse_count("--subset-size", args.get("--subset-size"));
     if (q.subset_size == 0) fail("--subset-size must be at least 1");
   }
-  if (args.has("--preset"))
-    q.preset = parse_choice<QuantPreset>("--preset", args.get("--preset"),
-                                         {{"performance", QuantPreset::kPerformance}, {"mixed", QuantPreset::kMixed}});
-  if (args.has("--model-type"))
-    q.model_type = parse_choice<ModelType>("--model-type", args.get("--model-type"),
-                                           {{"auto", ModelType::kAuto}, {"cnn", ModelType::kCnn},
-                                            {"transformer", ModelType::kTransformer}});
+  if (args.has("--preset")) q.preset = parse_preset(args.get("--preset"), "--preset");
+  if (args.has("--model-type")) q.model_type = parse_model_type(args.get("--model-type"), "--model-type");
   for (const std::string& name : args.get_all("--ignore")) q.ignored.push_back(name);
   if (args.has("--activations-range")) q.activations.method = args.get("--activations-range");
   if (args.has("--weights-range")) q.weights.method = args.get("--weights-range");
   if (args.has("--bias-correction"))
-    q.bias_correction = parse_choice<BiasCorrection>(
-        "--bias-correction", args.get("--bias-correction"),
-        {{"fast", BiasCorrection::kFast}, {"full", BiasCorrection::kFull}, {"none", BiasCorrection::kNone}});
+    q.bias_correction = parse_bias_correction(args.get("--bias-correction"), "--bias-correction");
   if (args.has("--saturation-fix"))
-    q.saturation_fix = parse_choice<SaturationFix>(
-        "--saturation-fix", args.get("--saturation-fix"),
-        {{"auto", SaturationFix::kAuto}, {"detect", SaturationFix::kDetect}, {"no", SaturationFix::kNo},
-         {"first_layer", SaturationFix::kFirstLayer}, {"all", SaturationFix::kAll}});
+    q.saturation_fix = parse_saturation_fix(args.get("--saturation-fix"), "--saturation-fix");
   if (args.has("--stats")) q.stats_path = args.get("--stats");
   for (const std::string& s : args.get_all("--shape")) {
     auto [name, shape] = parse_shape_flag(s);
@@ -194,30 +174,14 @@ int run(const Args& args) {
   }
 
   Model model = Model::load(model_path);
-  std::optional<Preprocess> preprocess = Preprocess::from_model(model);
-  if (!data.preprocess.empty()) {
-    if (preprocess) preprocess->merge_json(data.preprocess, "--preprocess");
-    else preprocess = Preprocess::from_json(data.preprocess, "--preprocess");
-  }
+  const std::optional<Preprocess> preprocess = Preprocess::for_model(model, data.preprocess, "--preprocess");
   auto calibration = open_dataset(data.source, data.labels, preprocess);
   const std::vector<size_t> indices = sample_indices(calibration->size(), q.subset_size, data.seed);
   // The first sample against the model's inputs, so a wrong dataset is named before calibration
   // (the engine alone would only say the input's shape differs).
-  if (!indices.empty()) {
-    const std::vector<Tensor> first = calibration->sample(indices[0]).inputs;
-    const std::vector<ValueInfo> wanted = model.inputs();
-    if (first.size() != wanted.size())
-      fail(calibration->describe(), ": samples have ", first.size(), " input(s); ", model_path, " takes ", wanted.size());
-    for (size_t i = 0; i < wanted.size(); ++i) {
-      bool fits = first[i].shape.size() == wanted[i].shape.size();
-      for (size_t d = 1; fits && d < first[i].shape.size(); ++d)
-        fits = wanted[i].shape[d] < 0 || wanted[i].shape[d] == first[i].shape[d] ||
-               q.input_shapes.count(wanted[i].name) != 0;
-      if (!fits)
-        fail(calibration->sample_name(indices[0]), ": a sample of shape ", shape_str(first[i].shape), " for input '",
-             wanted[i].name, "'; ", model_path, " wants ", shape_str(wanted[i].shape), " (?: any size)");
-    }
-  }
+  if (!indices.empty())
+    check_sample_fits(calibration->sample(indices[0]).inputs, model, q.input_shapes, calibration->describe(),
+                      calibration->sample_name(indices[0]), model_path);
   SampleSource samples;
   samples.count = indices.size();
   samples.get = [&](size_t i) { return calibration->sample(indices.at(i)).inputs; };

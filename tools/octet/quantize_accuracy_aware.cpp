@@ -87,11 +87,7 @@ int quantize_accuracy_aware(const Args& args, const Model& model, const SampleSo
                             const QuantizeOptions& options, AccuracyAwareJob job) {
   AccuracyControlOptions& c = job.control;
   if (args.has("--max-drop")) c.max_drop = parse_fraction("--max-drop", args.get("--max-drop"), false);
-  if (args.has("--drop-type")) {
-    const std::string t = args.get("--drop-type");
-    if (t != "absolute" && t != "relative") fail("--drop-type is '", t, "'; it must be absolute or relative");
-    c.relative = t == "relative";
-  }
+  if (args.has("--drop-type")) c.relative = parse_drop_type(args.get("--drop-type"), "--drop-type");
   if (args.has("--metric")) c.metric = args.get("--metric");
   if (args.has("--ranking-subset-size")) {
     c.ranking_subset_size = parse_count("--ranking-subset-size", args.get("--ranking-subset-size"));

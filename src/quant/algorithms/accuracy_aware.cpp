@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -55,8 +56,13 @@ struct Candidate {
 // The samples that degraded most from FP32 to the current model, in index order.
 std::vector<size_t> ranking_subset(const SampleOutcomes& fp32, const SampleOutcomes& cur, size_t size) {
   std::vector<std::pair<double, size_t>> scored;
+  // The caller's per-sample values, when it gave them, say which samples degraded; the
+  // probability change only breaks ties then.
+  const bool per_sample = !fp32.per_sample.empty() && !cur.per_sample.empty();
   for (size_t i = 0; i < cur.hit.size(); ++i) {
-    const double s = (static_cast<double>(fp32.hit[i]) - cur.hit[i]) + (fp32.p_target[i] - cur.p_target[i]);
+    const double p = fp32.p_target[i] - cur.p_target[i];
+    const double s = per_sample ? (fp32.per_sample[i] - cur.per_sample[i]) + 1e-3 * p
+                                : (static_cast<double>(fp32.hit[i]) - cur.hit[i]) + p;
     scored.emplace_back(-s, i);
   }
   const size_t k = std::min(size, scored.size());
@@ -76,8 +82,9 @@ class Search {
         units_(revert_units(base_.fp32, base_.setup)),
         tuner_(base_.fp32, base_.setup, calibration, options,
                control.tune_hyperparams ? kTuneMethods : std::vector<std::string>{}),
-        ev_(eval.samples, report.metric == "top1" ? eval.labels : std::vector<int64_t>{}, model.graph(),
-            {report.metric == "agreement", control.eval_batch, options.threads, options.input_shapes}) {
+        ev_(eval.samples, report.metric == "top1" && !eval.metric_fn ? eval.labels : std::vector<int64_t>{}, model.graph(),
+            {report.metric == "agreement" || bool(eval.metric_fn), control.eval_batch, options.threads,
+             options.input_shapes, eval.metric_fn}) {
     r_.default_seconds = seconds();
     fp32_ = ev_.set_reference(base_.fp32);
     r_.eval_samples = ev_.size();
@@ -91,6 +98,8 @@ class Search {
     return drop <= r_.allowed_drop + 1e-12;
   }
   double drop(const SampleOutcomes& o) const { return r_.fp32_metric - ev_.metric(o); }
+  // Whether `o` scores better than the current model (hits, or the caller's metric).
+  bool improves(const SampleOutcomes& o) const { return ev_.metric(o) > ev_.metric(cur_); }
   ir::Graph build(const SearchPoint& p) const {
     return insert_qdq(base_.fp32, apply_point(base_.fp32, base_.setup, units_, p, options_.preset));
   }
@@ -156,8 +165,11 @@ std::vector<Candidate> Search::rank(const std::vector<size_t>& subset) {
     cur_hits += cur_.hit[i];
     cur_soft += cur_.p_target[i];
   }
-  const double need = (static_cast<double>(fp32_.hits()) - r_.allowed_drop * static_cast<double>(ev_.size())) -
-                      static_cast<double>(cur_.hits());
+  // Samples the bound still needs back; unknown in the units of a caller's metric, so then no
+  // unit counts as sufficient alone and the order is by priority only.
+  const double need = eval_.metric_fn ? std::numeric_limits<double>::infinity()
+                                      : (static_cast<double>(fp32_.hits()) - r_.allowed_drop * static_cast<double>(ev_.size())) -
+                                            static_cast<double>(cur_.hits());
   const QuantSetup current = apply_point(base_.fp32, base_.setup, units_, point_, options_.preset);
   std::vector<Candidate> out;
   for (size_t u = 0; u < units_.size(); ++u) {
@@ -223,7 +235,7 @@ bool Search::try_tuning(const Candidate& c, const std::vector<size_t>& subset, s
   step.unit = unit.name;
   step.detail = "inputs' range estimator " + best_method;
   step.ranking_gain = best_gain;
-  const bool better = o.hits() > cur_.hits();
+  const bool better = improves(o);
   if (better) {
     point_ = best;
     cur_ = o;
@@ -244,7 +256,7 @@ bool Search::try_revert(const Candidate& c, size_t iteration) {
   step.unit = units_[c.unit].name;
   step.speed_cost = c.cost;
   step.ranking_gain = c.recovered;
-  const bool better = o.hits() > cur_.hits() || !control_.use_prev_if_drop_increase;
+  const bool better = improves(o) || !control_.use_prev_if_drop_increase;
   if (better) {
     point_ = p;
     cur_ = o;
@@ -275,7 +287,7 @@ bool Search::try_revert_together(const std::vector<Candidate>& candidates, size_
     gain += c.recovered;
     ++count;
     const SampleOutcomes o = evaluate(p);  // memoized: a unit tried alone costs nothing again
-    if (o.hits() <= cur_.hits()) continue;
+    if (!improves(o)) continue;
     AccuracyAwareStep step;
     step.iteration = iteration;
     step.action = "revert";
@@ -369,7 +381,7 @@ void Search::score_holdout(const ir::Graph& result) {
     fail("accuracy-aware quantization: ", eval_.holdout.count, " held-out samples but ", eval_.holdout_labels.size(),
          " labels");
   SearchEvaluator held(eval_.holdout, top1 ? eval_.holdout_labels : std::vector<int64_t>{}, model_.graph(),
-                       {!top1, control_.eval_batch, options_.threads, options_.input_shapes});
+                       {!top1, control_.eval_batch, options_.threads, options_.input_shapes, {}});
   r_.holdout_samples = held.size();
   r_.holdout_fp32_metric = held.metric(held.set_reference(base_.fp32));
   r_.holdout_default_metric = held.metric(held.run(base_.qdq));
@@ -408,12 +420,13 @@ AccuracyAwareResult quantize_with_accuracy_control(const Model& model, const Sam
   if (control.ranking_subset_size == 0) fail("accuracy-aware quantization: ranking_subset_size must be at least 1");
   AccuracyAwareReport report;
   const bool labelled = !eval.labels.empty();
-  report.metric = control.metric.empty() ? (labelled ? "top1" : "agreement") : control.metric;
-  if (report.metric != "top1" && report.metric != "agreement")
+  report.metric = eval.metric_fn ? eval.metric_fn_name
+                                 : control.metric.empty() ? (labelled ? "top1" : "agreement") : control.metric;
+  if (!eval.metric_fn && report.metric != "top1" && report.metric != "agreement")
     fail("accuracy-aware quantization: metric '", report.metric, "' is not one of: top1, agreement");
-  if (report.metric == "top1" && !labelled)
+  if (!eval.metric_fn && report.metric == "top1" && !labelled)
     fail("accuracy-aware quantization: the top1 metric needs labels for the evaluation data (or use agreement)");
-  report.drop_type = control.relative ? "relative" : "absolute";
+  report.drop_type = drop_type_name(control.relative);
   report.max_drop = control.max_drop;
 
   AccuracyAwareResult result = [&] {

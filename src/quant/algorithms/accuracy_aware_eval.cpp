@@ -147,6 +147,19 @@ SampleOutcomes SearchEvaluator::run(const ir::Graph& graph, const std::vector<si
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
   if (options_.agreement && reference_.hit.empty() && subset.empty()) targets_ = top1;
+  if (options_.metric_fn && subset.empty()) {
+    const int saved = batch_;
+    batch_ = 1;
+    CompiledModel model = compile(graph, options_.threads);
+    batch_ = saved;
+    MetricValue v = options_.metric_fn(model);
+    if (!std::isfinite(v.value)) fail("accuracy-aware quantization: the metric returned ", v.value, ", not a finite number");
+    if (!v.per_sample.empty() && v.per_sample.size() != samples_.size())
+      fail("accuracy-aware quantization: the metric returned ", v.per_sample.size(), " per-sample values for ",
+           samples_.size(), " evaluation samples");
+    out.value = v.value;
+    out.per_sample = std::move(v.per_sample);
+  }
   return out;
 }
 
@@ -188,6 +201,7 @@ const SampleOutcomes& SearchEvaluator::set_reference(const ir::Graph& fp32) {
 }
 
 double SearchEvaluator::metric(const SampleOutcomes& o) const {
+  if (!std::isnan(o.value)) return o.value;
   return o.hit.empty() ? 0.0 : static_cast<double>(o.hits()) / static_cast<double>(o.hit.size());
 }
 

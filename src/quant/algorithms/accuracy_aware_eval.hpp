@@ -4,12 +4,15 @@
 // of the target class), so that ranking can look at the samples that degraded most and
 // re-score only those.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "ir/graph.hpp"
+#include "octet/accuracy_aware.hpp"
 #include "octet/engine.hpp"
 #include "octet/quantize.hpp"
 
@@ -18,6 +21,8 @@ namespace octet::quant {
 struct SampleOutcomes {
   std::vector<uint8_t> hit;      // top-1 equals the target (label, or FP32's top-1)
   std::vector<float> p_target;   // softmax probability of the target class
+  double value = std::nan("");   // the caller's metric (full evaluations with metric_fn), else NaN
+  std::vector<double> per_sample;  // its per-sample values, when it gave them
   size_t hits() const;
 };
 
@@ -26,6 +31,9 @@ struct EvaluatorOptions {
   int batch = 32;                              // used when the model's batch dim is dynamic
   int threads = 0;                             // evaluation workers (0: one per core)
   std::map<std::string, Shape> input_shapes;   // fixes input shapes (then batch 1)
+  // The caller's metric (EvalData::metric_fn), run on every full evaluation besides the
+  // per-sample outcomes; metric() then reports its value.
+  std::function<MetricValue(CompiledModel&)> metric_fn;
 };
 
 class SearchEvaluator {
@@ -46,7 +54,7 @@ class SearchEvaluator {
 
   size_t size() const { return samples_.size(); }
   const std::vector<Tensor>& sample(size_t i) const { return samples_.at(i); }
-  double metric(const SampleOutcomes& o) const;  // hits / samples
+  double metric(const SampleOutcomes& o) const;  // the caller's value, else hits / samples
   int batch() const { return batch_; }
   size_t runs() const { return runs_; }
 
