@@ -64,7 +64,7 @@ StatsMap collect_statistics(const ir::Graph& graph, const StatisticsRequest& req
       if (has_nonfinite(observed[t]))
         for (size_t d : downstream[t]) skip[d] = 1;
     for (size_t t = 0; t < slots.size(); ++t) {
-      if (skip[t] && !has_nonfinite(observed[t])) slots[t]->skip();
+      if (skip[t] && !has_nonfinite(observed[t])) slots[t]->skip(observed[t]);
       else slots[t]->observe(observed[t]);
     }
     bar.update(i + 1);
