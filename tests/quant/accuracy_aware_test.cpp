@@ -219,6 +219,10 @@ TEST(AccuracyAware, RevertsTheSensitiveLayersAndMeetsTheBound) {
   EXPECT_DOUBLE_EQ(rep.fp32_metric, 1.0);
   ASSERT_GT(rep.default_drop, 0.05) << "the fixture must make DefaultQuantization miss the bound";
   EXPECT_TRUE(rep.bound_met) << rep.stop_reason;
+  // The summary line reads "bound met: <reason>"; the reason must not repeat the verdict.
+  EXPECT_EQ(rep.stop_reason.find("bound met"), std::string::npos) << rep.stop_reason;
+  EXPECT_NE(accuracy_aware_table(rep).find("bound met: the drop is within the bound after"), std::string::npos)
+      << accuracy_aware_table(rep);
   EXPECT_LE(rep.final_drop, 0.01);
   std::vector<std::string> fp32 = rep.fp32_units;
   std::sort(fp32.begin(), fp32.end());

@@ -357,7 +357,8 @@ void Search::run() {
     }
   }
   if (within(cur_)) {
-    r_.stop_reason = "bound met";
+    // Says how, not again that it holds: the table and the plot print "bound met" before it.
+    r_.stop_reason = cat("the drop is within the bound after ", iteration, " iteration", iteration == 1 ? "" : "s");
     if (control_.requantize && point_.reverted.size() > 0) requantize_pass(iteration);
   }
 }
