@@ -10,7 +10,8 @@ std::vector<size_t> dataset_input_order(const Dataset& data, const std::vector<V
   std::string model_inputs;
   for (const ValueInfo& v : want) model_inputs += cat(model_inputs.empty() ? "" : ", ", "'", v.name, "'");
   if (names.size() != want.size())
-    fail("the model takes ", want.size(), " input(s) (", model_inputs, "); dataset ", data.describe(), " gives ",
+    fail("the model takes ", want.size(), want.size() == 1 ? " input (" : " inputs (", model_inputs, "); dataset ",
+         data.describe(), " gives ",
          names.size(), want.size() > 1 ? " (give one .npy per input: NAME=FILE.npy,...)" : "");
   std::vector<size_t> order(want.size());
   for (size_t m = 0; m < want.size(); ++m) {

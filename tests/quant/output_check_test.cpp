@@ -5,31 +5,19 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 
 #include "cli/cli_fixture.hpp"
 #include "octet/accuracy_aware.hpp"
 #include "octet/engine.hpp"
 #include "octet/quantize.hpp"
+#include "quant/quant_test_util.hpp"
 
 namespace octet::testing {
 namespace {
 
-Tensor uniform(const Shape& shape, uint32_t seed, float lo, float hi) {
-  Tensor t(DType::kFloat32, shape);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(lo, hi);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = d(rng);
-  return t;
-}
-
-SampleSource source_of(const std::vector<Tensor>& samples) {
-  return {samples.size(), [samples](size_t i) { return std::vector<Tensor>{samples.at(i)}; }};
-}
-
 std::vector<Tensor> calibration(size_t n) {
   std::vector<Tensor> s;
-  for (size_t i = 0; i < n; ++i) s.push_back(uniform({1, 2, 4, 4}, static_cast<uint32_t>(10 + i), 0.0f, 1.0f));
+  for (size_t i = 0; i < n; ++i) s.push_back(random_tensor({1, 2, 4, 4}, static_cast<uint32_t>(10 + i), 0.0f, 1.0f));
   return s;
 }
 

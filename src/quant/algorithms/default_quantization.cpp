@@ -220,14 +220,17 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   timer.done("insert QDQ");
 
   fill_report(report, g, setup);
+  std::string output_warning;
   if (options.report_subset_size > 0) {
     ir::Graph reference = qdq;
     fold_constant_dequantize(reference);
-    report_quantization_error(report, g, reference, setup, samples, std::min(count, options.report_subset_size), options);
+    output_warning =
+        report_quantization_error(report, g, reference, setup, samples, std::min(count, options.report_subset_size), options);
+    if (!output_warning.empty()) report.warnings.push_back(output_warning);
     timer.done("per-layer error");
   }
 
-  return {std::move(g), std::move(setup), std::move(stats), std::move(report), std::move(qdq)};
+  return {std::move(g), std::move(setup), std::move(stats), std::move(report), std::move(qdq), std::move(output_warning)};
 }
 
 }  // namespace quant

@@ -55,7 +55,7 @@ std::map<std::string, TensorError> tensor_errors(const ir::Graph& fp32, const ir
   return result;
 }
 
-void report_quantization_error(QuantizeReport& report, const ir::Graph& fp32, const ir::Graph& qdq, const QuantSetup& setup,
+std::string report_quantization_error(QuantizeReport& report, const ir::Graph& fp32, const ir::Graph& qdq, const QuantSetup& setup,
                                const SampleSource& samples, size_t count, const QuantizeOptions& options) {
   std::vector<std::string> tensors;
   for (const LayerQuantizer& layer : setup.layers)
@@ -69,13 +69,13 @@ void report_quantization_error(QuantizeReport& report, const ir::Graph& fp32, co
   const auto errors = tensor_errors(fp32, qdq, tensors, samples, count, options.threads);
   for (size_t i = 0, k = 0; i < setup.layers.size(); ++i)
     if (setup.layers[i].quantized) report.layers[i].sqnr_db = errors.at(tensors[k++]).sqnr_db;
-  if (output.empty()) return;
+  if (output.empty()) return "";
   const TensorError& out = errors.at(output);
   report.output_tensor = output;
   report.output_sqnr_db = out.sqnr_db;
   report.output_agreement = out.agreement;
   report.output_samples = count;
-  if (!(out.sqnr_db < options.min_output_sqnr_db)) return;
+  if (!(out.sqnr_db < options.min_output_sqnr_db)) return "";
   // Where the error starts: the first layers (in graph order) already below the threshold, or
   // the worst one when the error only builds up along the way.
   std::string where;
@@ -89,13 +89,12 @@ void report_quantization_error(QuantizeReport& report, const ir::Graph& fp32, co
       if (l.quantized && (!worst || l.sqnr_db < worst->sqnr_db)) worst = &l;
     if (worst) where = cat("'", worst->node, "' (", db(worst->sqnr_db), " dB, the lowest)");
   }
-  report.warnings.push_back(
-      cat("the INT8 model's output '", output, "' is far from FP32: SQNR ", db(out.sqnr_db), " dB (below ",
+  return cat("the INT8 model's output '", output, "' is far from FP32: SQNR ", db(out.sqnr_db), " dB (below ",
           options.min_output_sqnr_db, " dB)",
           std::isnan(out.agreement) ? std::string() : cat(", top-1 agreement ", std::round(out.agreement * 1000) / 10, "%"),
           " on ", count, " sample", count == 1 ? "" : "s",
           where.empty() ? std::string() : cat("; the error starts at ", where),
-          "; try more calibration samples (--subset-size), another --activations-range, or --ignore those layers"));
+          "; try more calibration samples (--subset-size), another --activations-range, or --ignore those layers");
 }
 
 }  // namespace octet::quant

@@ -23,9 +23,10 @@ std::map<std::string, TensorError> tensor_errors(const ir::Graph& fp32, const ir
                                                  const std::vector<std::string>& tensors, const SampleSource& samples,
                                                  size_t count, int threads);
 
-// Fills the report's per-layer SQNR and its output check, and warns (naming the layers where
-// the error starts) when the output SQNR is below options.min_output_sqnr_db.
-void report_quantization_error(QuantizeReport& report, const ir::Graph& fp32, const ir::Graph& qdq, const QuantSetup& setup,
+// Fills the report's per-layer SQNR and its output check. Returns the warning (naming the
+// layers where the error starts) when the output SQNR is below options.min_output_sqnr_db,
+// else "": the caller adds it, and the accuracy-aware search replaces it for its own model.
+std::string report_quantization_error(QuantizeReport& report, const ir::Graph& fp32, const ir::Graph& qdq, const QuantSetup& setup,
                                const SampleSource& samples, size_t count, const QuantizeOptions& options);
 
 }  // namespace octet::quant
