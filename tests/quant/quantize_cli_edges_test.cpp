@@ -171,5 +171,31 @@ TEST_F(QuantizeEdges, Float64AndIntegerDataCalibrateAndEvaluate) {
   }
 }
 
+TEST_F(QuantizeEdges, TokenIdModelsCalibrateAndEvaluateFromInt64Arrays) {
+  // input_ids int64 [N,4] -> Gather(embedding [8,4]) -> MatMul -> y [N,4,3]
+  std::vector<float> embedding(32), w(12);
+  for (size_t i = 0; i < embedding.size(); ++i) embedding[i] = static_cast<float>(i % 7) - 3.0f;
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(i % 5) - 2.0f;
+  OnnxBuilder()
+      .input("input_ids", {std::string("N"), int64_t{4}}, onnx::TensorProto::INT64)
+      .initializer("embedding", {8, 4}, embedding)
+      .initializer("w", {4, 3}, w)
+      .node("Gather", {"embedding", "input_ids"}, {"e"}, "embed")
+      .node("MatMul", {"e", "w"}, {"y"}, "proj")
+      .output("y", {std::string("N"), int64_t{4}, int64_t{3}})
+      .save(path("ids.onnx"));
+  std::vector<int64_t> ids(40);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>((i * 5) % 8);
+  data::write_npy(path("ids.npy"), Tensor::from_vector(DType::kInt64, {10, 4}, ids));
+  const ProcessResult q = octet({"quantize", path("ids.onnx"), "-o", path("ids_q.onnx"), "--data",
+                                 "input_ids=" + path("ids.npy"), "--threads", "1", "--no-speed-check"});
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  EXPECT_NE(q.output.find("1 of 1 layers in INT8"), std::string::npos) << q.output;
+  const ProcessResult e = octet({"eval", path("ids_q.onnx"), "--data", path("ids.npy"), "--reference", path("ids.onnx"),
+                                 "--metric", "sqnr"});
+  EXPECT_EQ(e.exit_code, 0) << e.output;
+  EXPECT_NE(e.output.find("sqnr: "), std::string::npos) << e.output;
+}
+
 }  // namespace
 }  // namespace octet::testing

@@ -27,7 +27,8 @@ hundred calibration samples, and writes standard QDQ ONNX that octet and ONNX Ru
 Prints a per-layer table; --report writes it as JSON.
 
 data (as in octet eval):
-  --data SPEC            calibration samples: fashion-mnist[:train|:test], FILE.npy, IDX file, FOLDER
+  --data SPEC            calibration samples: fashion-mnist[:train|:test], FILE.npy (any numeric dtype),
+                         NAME=FILE.npy,... (one per input, by name), IDX file, FOLDER
   --labels SPEC          labels for --data: also evaluates FP32 vs INT8 top-1 on --data
   --preprocess JSON      image preprocessing (default: the model's octet.preprocess metadata)
   --subset-size N        calibration samples, a seeded random subset (default 300; the summary says how many)
