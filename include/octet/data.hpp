@@ -13,12 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "octet/engine.hpp"
 #include "octet/error.hpp"
 #include "octet/tensor.hpp"
 
 namespace octet {
-
-class Model;
 
 // Thrown for one unreadable or corrupt sample (an image that does not decode); the message
 // names the file. The evaluator can skip these (--skip-bad); every other Error is fatal.
@@ -94,6 +93,18 @@ class Dataset {
 // default (fashion-mnist: scale 1/255). Errors name the file.
 std::shared_ptr<Dataset> open_dataset(const std::string& spec, const std::string& labels = "",
                                       const std::optional<Preprocess>& preprocess = std::nullopt);
+
+// The files a spec reads ("x=a.npy,y=b.npy": a.npy and b.npy; "fashion-mnist": none), so
+// that no output can overwrite one.
+std::vector<std::string> dataset_files(const std::string& spec);
+
+// The spec with its relative file paths taken from `base_dir` (a config file's folder).
+std::string resolve_dataset_spec(const std::string& spec, const std::string& base_dir);
+
+// Which dataset tensor feeds each model input: by name when the dataset names its tensors
+// (NAME=FILE.npy), else by position. The one rule of quantize and eval: a count that differs or
+// a name the model lacks is an error naming the model's inputs.
+std::vector<size_t> dataset_input_order(const Dataset& data, const std::vector<ValueInfo>& model_inputs);
 
 // `n` indices out of [0, size) chosen by a seeded shuffle, sorted (so files stream in order);
 // all of them when n == 0 or n >= size. The same (size, n, seed) always gives the same set.

@@ -10,6 +10,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -82,7 +83,8 @@ struct QuantizeOptions {
   SaturationFix saturation_fix = SaturationFix::kAuto;
   std::string stats_path;                      // reuse if it matches the model, else write it
   std::map<std::string, Shape> input_shapes;   // fixes dynamic input dims (default: batch 1)
-  size_t report_subset_size = 32;              // samples for the per-layer SQNR; 0: skip
+  size_t report_subset_size = 32;              // samples for the per-layer and output SQNR; 0: skip
+  double min_output_sqnr_db = 10.0;            // warn when the output SQNR on those samples is lower
   int threads = 0;                             // 0: every core
   bool progress = false;                       // progress bar on stderr
   bool verbose = false;
@@ -129,6 +131,12 @@ struct QuantizeReport {
   bool statistics_reused = false;
   std::vector<LayerQuantReport> layers;
   std::vector<ActivationQuantReport> activations;
+  // End to end on the report samples, FP32 against the QDQ model (NaN: not measured): a
+  // collapsed quantization shows here even when every layer is INT8.
+  std::string output_tensor;          // the first float output of the model
+  double output_sqnr_db = std::numeric_limits<double>::quiet_NaN();
+  double output_agreement = std::numeric_limits<double>::quiet_NaN();  // top-1; NaN: no class axis
+  size_t output_samples = 0;
   std::vector<std::string> warnings;  // e.g. ignored-scope entries that matched nothing
   std::vector<std::pair<std::string, double>> stage_seconds;  // in the order they ran
   // Filled by the caller when it evaluates (the CLI with --labels); NaN when not measured.
@@ -162,7 +170,10 @@ struct AccuracyControlOptions {
 
 // Reads a JSON configuration file (POT style: model, data, algorithms with params) into
 // options and the data settings the CLI needs. Unknown keys and wrong types are errors naming
-// the key.
+// the key; keys of POT's layout that octet has no use for (engine.type, model.weights, ...) are
+// accepted and listed in `ignored` with the reason. read_quantize_config resolves the file's
+// paths (model, output, stats) from its folder; data specs are the caller's to resolve from
+// base_dir (resolve_dataset_spec in octet/data.hpp).
 struct QuantizeConfig {
   QuantizeOptions options;
   std::string model;                   // "model" path, if given
@@ -170,13 +181,20 @@ struct QuantizeConfig {
   std::map<std::string, std::string> data;  // "data" settings, as strings (source, labels, ...)
   std::string algorithm = "DefaultQuantization";  // or "AccuracyAwareQuantization"
   AccuracyControlOptions accuracy;     // its params, when it is AccuracyAwareQuantization
+  std::string base_dir;                // the config file's folder ("" for parse_quantize_config)
+  std::vector<std::string> ignored;    // "'engine.type' ignored: why", one per POT key left unused
 };
 QuantizeConfig read_quantize_config(const std::string& path);
 QuantizeConfig parse_quantize_config(const std::string& json_text, const std::string& origin);
 
 // The report as JSON text, and as a short table for a terminal.
 std::string report_to_json(const QuantizeReport& report);
-std::string report_table(const QuantizeReport& report);
+// with_warnings = false: the CLI prints them once, on stderr, and the table only counts them.
+std::string report_table(const QuantizeReport& report, bool with_warnings = true);
+
+// Adds a warning when the INT8 latency in the report is above FP32's by more than 5% (the
+// margin keeps run-to-run noise out); nothing when either was not measured.
+void warn_if_int8_slower(QuantizeReport& report);
 
 // The enums' plain names, one table each (src/quant/enum_names.cpp): the CLI flags, the config
 // file and the Python API parse through these. parse_* fails naming `what` (a flag, a config key,

@@ -27,10 +27,9 @@ class NpyDataset : public Dataset {
       in.path = path;
       in.file = std::make_unique<MappedFile>(path);
       in.header = parse_npy_header(in.file->data(), in.file->size(), path);
+      // Any numeric dtype, as `octet run` takes: the engine converts to the model input's dtype
+      // (float64 features to float32), and token ids stay int64.
       const DType dt = in.header.dtype;
-      if (dt != DType::kFloat32 && dt != DType::kUInt8 && dt != DType::kInt8)
-        fail(path, ": dataset arrays must be float32, uint8 or int8; this one is ", dtype_name(dt),
-             " (convert it with numpy: x.astype('float32'))");
       if (in.header.shape.empty()) fail(path, ": a scalar is not a dataset; want N samples on axis 0");
       in.row_bytes = dtype_size(dt);
       for (size_t d = 1; d < in.header.shape.size(); ++d) in.row_bytes *= static_cast<size_t>(in.header.shape[d]);

@@ -60,15 +60,39 @@ std::shared_ptr<Dataset> fashion_mnist(const std::string& spec, const std::strin
                                 preprocess.value_or(p), "fashion-mnist:" + split);
 }
 
+bool is_fashion_mnist(const std::string& spec) { return spec == "fashion-mnist" || spec.rfind("fashion-mnist:", 0) == 0; }
+
+// NAME=FILE.npy,...: a comma, or an '=' in what is not itself a file's name.
+bool is_npy_list(const std::string& spec, const fs::path& base = {}) {
+  std::error_code ec;
+  return spec.find(',') != std::string::npos || (spec.find('=') != std::string::npos && !fs::exists(base / spec, ec));
+}
+
 }  // namespace
+
+std::vector<std::string> dataset_files(const std::string& spec) {
+  if (spec.empty() || is_fashion_mnist(spec)) return {};
+  if (!is_npy_list(spec)) return {spec};
+  std::vector<std::string> files;
+  for (const auto& [name, file] : npy_list(spec)) files.push_back(file);
+  return files;
+}
+
+std::string resolve_dataset_spec(const std::string& spec, const std::string& base_dir) {
+  if (spec.empty() || base_dir.empty() || is_fashion_mnist(spec)) return spec;
+  auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() ? p : (fs::path(base_dir) / p).string(); };
+  if (!is_npy_list(spec, base_dir)) return resolve(spec);
+  std::string out;
+  for (const auto& [name, file] : npy_list(spec)) out += cat(out.empty() ? "" : ",", name.empty() ? "" : name + "=", resolve(file));
+  return out;
+}
 
 std::shared_ptr<Dataset> open_dataset(const std::string& spec, const std::string& labels,
                                       const std::optional<Preprocess>& preprocess) {
   if (spec.empty()) fail("no dataset given (want fashion-mnist, FILE.npy, an IDX file or a folder of images)");
-  if (spec == "fashion-mnist" || spec.rfind("fashion-mnist:", 0) == 0) return fashion_mnist(spec, labels, preprocess);
+  if (is_fashion_mnist(spec)) return fashion_mnist(spec, labels, preprocess);
   std::error_code ec;
-  const bool list = spec.find(',') != std::string::npos || (spec.find('=') != std::string::npos && !fs::exists(spec, ec));
-  if (list) return data::make_npy_dataset(npy_list(spec), labels);
+  if (is_npy_list(spec)) return data::make_npy_dataset(npy_list(spec), labels);
   if (fs::is_directory(spec, ec)) return data::make_folder_dataset(spec, labels, preprocess.value_or(Preprocess{}));
   if (!fs::exists(spec, ec)) fail(spec, ": no such file or folder");
   if (is_npy(spec)) return data::make_npy_dataset({{"", spec}}, labels);

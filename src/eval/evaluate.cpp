@@ -27,25 +27,6 @@ LoadedBatch load(const Dataset& data, const std::vector<size_t>& indices, size_t
   return b;
 }
 
-// Which dataset tensor feeds model input m: by name when the dataset names them.
-std::vector<size_t> input_order(const CompiledModel& model, const Dataset& data) {
-  const auto& want = model.inputs();
-  const std::vector<std::string> names = data.input_names();
-  if (names.size() != want.size())
-    fail("the model takes ", want.size(), " inputs; dataset ", data.describe(), " gives ", names.size(),
-         want.size() > 1 ? " (give one .npy per input: NAME=FILE.npy,...)" : "");
-  std::vector<size_t> order(want.size());
-  for (size_t m = 0; m < want.size(); ++m) {
-    order[m] = m;
-    if (names[0].empty()) continue;
-    bool found = false;
-    for (size_t d = 0; d < names.size(); ++d)
-      if (names[d] == want[m].name) { order[m] = d; found = true; }
-    if (!found) fail("model input '", want[m].name, "' is not given by dataset ", data.describe());
-  }
-  return order;
-}
-
 void check_fit(const CompiledModel& model, const char* which, const Sample& s, const std::vector<size_t>& order,
                const Dataset& data, const std::string& sample_name) {
   for (size_t m = 0; m < order.size(); ++m) {
@@ -113,7 +94,7 @@ EvalResult evaluate(CompiledModel& model, const Dataset& data, Metric& metric, c
       fail("the reference model takes ", ref.empty() ? std::string("no inputs") : shape_str(ref[0].shape),
            ", the model ", shape_str(model.inputs()[0].shape), "; they must take the same inputs");
   }
-  const std::vector<size_t> order = input_order(model, data);
+  const std::vector<size_t> order = dataset_input_order(data, model.inputs());
   const std::vector<size_t> indices = sample_indices(data.size(), options.subset, options.seed);
 
   EvalResult result;

@@ -141,12 +141,16 @@ struct Importer {
 
     int index = 0;
     std::map<std::string, std::string> produced_by;  // output name -> the node writing it
+    // Every unsupported node, not only the first: one run tells a user all that is missing.
+    std::vector<std::string> unsupported;
     for (const auto& np : g.node()) {
       const std::string name = np.name().empty() ? cat(np.op_type(), "_", index) : np.name();
       ++index;
       const std::string where = cat(np.op_type(), " node '", name, "' in ", origin);
-      if (!is_default_domain(np.domain()))
-        fail(where, ": op domain '", np.domain(), "' is not supported (only the standard ONNX domain is)");
+      if (!is_default_domain(np.domain())) {
+        unsupported.push_back(cat(where, ": op domain '", np.domain(), "' is not supported (only the standard ONNX domain is)"));
+        continue;
+      }
       for (const auto& out : np.output()) {
         if (out.empty()) continue;
         auto [it, fresh] = produced_by.emplace(out, where);
@@ -160,7 +164,10 @@ struct Importer {
         continue;
       }
       const auto op = ir::onnx_op_from_name(np.op_type());
-      if (!op) fail(where, ": op type '", np.op_type(), "' is not supported by octet");
+      if (!op) {
+        unsupported.push_back(cat(where, ": op type '", np.op_type(), "' is not supported by octet"));
+        continue;
+      }
       ir::Node node;
       node.name = name;
       node.op = *op;
@@ -180,6 +187,15 @@ struct Importer {
         if (out != ir::kNoValue && graph.value(out).is_constant())
           fail(where, ": output '", graph.value(out).name, "' is also an initializer");
       graph.add_node(std::move(node));
+    }
+    if (!unsupported.empty()) {
+      std::string all = unsupported[0];
+      if (unsupported.size() > 1) {
+        all += cat("; ", unsupported.size(), " unsupported nodes in all:");
+        for (size_t i = 1; i < unsupported.size() && i < 50; ++i) all += "\n  " + unsupported[i];
+        if (unsupported.size() > 50) all += "\n  ...";
+      }
+      fail(all);
     }
     for (const auto& output : g.output()) {
       auto it = by_name.find(output.name());

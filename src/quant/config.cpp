@@ -9,6 +9,7 @@
 //                               "ignored": {"scope": ["head*"], "operations": [{"type": "MatMul"}]},
 //                               "activations": {"range_estimator": {"preset": "quantile"}},
 //                               "bias_correction": "full", "saturation_fix": "detect"}}]}
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -24,12 +25,24 @@ namespace {
 
 using json = nlohmann::json;
 
+// What every object of one file shares: the file's name for messages, and the POT keys read
+// but not used, each with the reason.
+struct Context {
+  std::string origin;
+  std::vector<std::string> ignored;
+};
+
 // Walks one JSON object, checking each key's type and that no unknown key is left.
 class Object {
  public:
-  Object(const json& j, std::string path, const std::string& origin) : j_(j), path_(std::move(path)), origin_(origin) {
+  Object(const json& j, std::string path, Context& ctx) : j_(j), path_(std::move(path)), ctx_(ctx), origin_(ctx.origin) {
     if (!j.is_object()) fail(origin_, ": '", path_.empty() ? "(top level)" : path_, "' must be an object");
   }
+  // A key POT's configs carry that has no meaning in octet: accepted, and listed with why.
+  void ignore(const std::string& key, const std::string& why) {
+    if (has(key)) ctx_.ignored.push_back(cat("'", where(key), "' ignored: ", why));
+  }
+  Context& ctx() { return ctx_; }
   ~Object() noexcept(false) {
     if (std::uncaught_exceptions() == 0) check_unknown();
   }
@@ -105,21 +118,23 @@ class Object {
  private:
   const json& j_;
   std::string path_;
+  Context& ctx_;
   const std::string& origin_;
   std::set<std::string> seen_;
 };
 
 void read_bound(Object& parent, const std::string& key, BoundEstimator& b) {
   if (!parent.has(key)) return;
-  Object o(parent.at(key), parent.where(key), parent.origin());
+  Object o(parent.at(key), parent.where(key), parent.ctx());
   o.string("type", b.statistic);
   o.string("aggregator", b.aggregator);
   o.number("outlier_prob", b.outlier_prob);
+  o.ignore("clipping_value", "octet clips to the estimated range only");
 }
 
 void read_range_estimator(Object& parent, RangeEstimatorOptions& r) {
   if (!parent.has("range_estimator")) return;
-  Object o(parent.at("range_estimator"), parent.where("range_estimator"), parent.origin());
+  Object o(parent.at("range_estimator"), parent.where("range_estimator"), parent.ctx());
   o.string("preset", r.method);
   o.integer("histogram_bins", r.histogram_bins, 64, 1 << 20);
   const bool bounds = o.has("min") || o.has("max");
@@ -141,15 +156,16 @@ void read_ignored(Object& params, std::vector<std::string>& out) {
     params.strings("ignored", out);
     return;
   }
-  Object o(v, params.where("ignored"), params.origin());
+  Object o(v, params.where("ignored"), params.ctx());
   o.strings("scope", out);
   if (o.has("operations")) {
     const json& ops = o.at("operations");
     if (!ops.is_array()) o.type_error("operations", "a list of {\"type\": OP}");
     for (size_t i = 0; i < ops.size(); ++i) {
-      Object op(ops[i], cat(o.where("operations"), "[", i, "]"), params.origin());
+      Object op(ops[i], cat(o.where("operations"), "[", i, "]"), params.ctx());
       std::string type;
       op.string("type", type);
+      op.ignore("attributes", cat("octet matches operations by type alone, so every ", type, " node is kept FP32"));
       op.check_unknown();
       if (type.empty()) fail(params.origin(), ": '", op.where("type"), "' is required");
       out.push_back(type);
@@ -157,19 +173,47 @@ void read_ignored(Object& params, std::vector<std::string>& out) {
   }
 }
 
+// POT's per-quantizer settings: octet's are fixed by the preset (8 bits, per-channel symmetric
+// weights, per-tensor activations), so only 8 bits is accepted and the rest is noted.
+void read_pot_quantizer_keys(Object& o) {
+  int64_t bits = 8;
+  o.integer("bits", bits, 1, 32);
+  if (bits != 8) fail(o.origin(), ": '", o.where("bits"), "' is ", bits, "; octet quantizes to 8 bits only");
+  o.ignore("mode", "the preset chooses symmetric or asymmetric (--preset)");
+  o.ignore("granularity", "weights are per output channel, activations per tensor");
+  o.ignore("level_low", "the levels follow from the preset");
+  o.ignore("level_high", "the levels follow from the preset");
+}
+
+// The target device, in a params block or in "compression": octet runs on the CPU.
+void check_target_device(Object& o) {
+  std::string device;
+  o.string("target_device", device);
+  if (!device.empty() && device != "CPU" && device != "ANY")
+    fail(o.origin(), ": '", o.where("target_device"), "' is '", device, "'; octet targets \"CPU\"");
+}
+
 void read_default_quantization(Object& params, QuantizeOptions& q) {
+  check_target_device(params);
+  params.ignore("shuffle_data", "octet always draws a seeded random subset (--seed)");
+  params.ignore("seed", "the subset's seed is data.seed or --seed");
+  params.ignore("stat_batch_size", "calibration runs one sample at a time");
+  params.ignore("inplace_statistics", "octet streams its statistics anyway");
+  params.ignore("use_layerwise_tuning", "octet has no layer-wise tuning");
   params.named("preset", q.preset, parse_preset);
   params.named("model_type", q.model_type, parse_model_type);
   params.integer("stat_subset_size", q.subset_size, 1, 1 << 30);
   read_ignored(params, q.ignored);
   if (params.has("activations")) {
-    Object a(params.at("activations"), params.where("activations"), params.origin());
+    Object a(params.at("activations"), params.where("activations"), params.ctx());
     read_range_estimator(a, q.activations);
+    read_pot_quantizer_keys(a);
   }
   if (params.has("weights")) {
-    Object w(params.at("weights"), params.where("weights"), params.origin());
+    Object w(params.at("weights"), params.where("weights"), params.ctx());
+    read_pot_quantizer_keys(w);
     if (w.has("range_estimator")) {
-      Object r(w.at("range_estimator"), w.where("range_estimator"), params.origin());
+      Object r(w.at("range_estimator"), w.where("range_estimator"), params.ctx());
       r.choice("preset", q.weights.method, {{"max", std::string("max")}, {"mse", std::string("mse")}});
     }
   }
@@ -187,6 +231,11 @@ void read_default_quantization(Object& params, QuantizeOptions& q) {
 
 // AccuracyAwareQuantization's own params (POT's names), beside DefaultQuantization's.
 void read_accuracy_aware(Object& params, AccuracyControlOptions& a) {
+  params.ignore("base_algorithm", "the search always starts from DefaultQuantization");
+  params.ignore("metric_subset_ratio", "the ranking uses ranking_subset_size samples");
+  params.ignore("convert_to_mixed_preset", "octet keeps the preset; try --preset mixed yourself");
+  params.ignore("annotation_free", "octet's metrics are top1 (labels) or agreement with FP32");
+  params.ignore("metrics", "the metric is 'metric' (top1 or agreement)");
   params.number("maximal_drop", a.max_drop);
   params.named("drop_type", a.relative, parse_drop_type);
   params.choice("metric", a.metric, {{"top1", std::string("top1")}, {"agreement", std::string("agreement")}});
@@ -205,7 +254,7 @@ void read_algorithms(Object& parent, QuantizeConfig& config) {
   const json& list = parent.at("algorithms");
   if (!list.is_array()) parent.type_error("algorithms", "a list of {\"name\": ..., \"params\": {...}}");
   for (size_t i = 0; i < list.size(); ++i) {
-    Object algo(list[i], cat(parent.where("algorithms"), "[", i, "]"), parent.origin());
+    Object algo(list[i], cat(parent.where("algorithms"), "[", i, "]"), parent.ctx());
     std::string name;
     algo.string("name", name);
     if (name != "DefaultQuantization" && name != "AccuracyAwareQuantization")
@@ -213,7 +262,7 @@ void read_algorithms(Object& parent, QuantizeConfig& config) {
            "'; octet knows \"DefaultQuantization\" and \"AccuracyAwareQuantization\"");
     config.algorithm = name;
     if (algo.has("params")) {
-      Object params(algo.at("params"), algo.where("params"), parent.origin());
+      Object params(algo.at("params"), algo.where("params"), parent.ctx());
       read_default_quantization(params, config.options);
       if (name == "AccuracyAwareQuantization") read_accuracy_aware(params, config.accuracy);
     }
@@ -232,6 +281,22 @@ void read_data(Object& top, QuantizeConfig& config) {
   }
 }
 
+// POT's "engine": how it ran the model and where its data was. octet runs the model itself;
+// a simplified engine's data_source is octet's data.source.
+void read_engine(Object& top, QuantizeConfig& config) {
+  Object e(top.at("engine"), "engine", top.ctx());
+  std::string source;
+  e.string("data_source", source);
+  if (!source.empty() && !config.data.count("source")) config.data["source"] = source;
+  e.ignore("type", "octet runs the model with its own engine");
+  e.ignore("config", "an Accuracy Checker file; give octet --labels or --eval-data instead");
+  e.ignore("device", "octet runs on the CPU");
+  e.ignore("stat_requests_number", "octet sizes its own workers (--threads)");
+  e.ignore("eval_requests_number", "octet sizes its own workers (--threads)");
+  e.ignore("models", "an Accuracy Checker section; give octet --labels or --eval-data instead");
+  e.ignore("datasets", "an Accuracy Checker section; give octet --labels or --eval-data instead");
+}
+
 }  // namespace
 
 QuantizeConfig parse_quantize_config(const std::string& text, const std::string& origin) {
@@ -242,15 +307,17 @@ QuantizeConfig parse_quantize_config(const std::string& text, const std::string&
     fail(origin, ": not valid JSON: ", e.what());
   }
   QuantizeConfig config;
-  Object top(j, "", origin);
+  Context ctx{origin, {}};
+  Object top(j, "", ctx);
   if (top.has("model")) {
     if (top.at("model").is_string()) {
       config.model = top.at("model").get<std::string>();
     } else {
-      Object m(top.at("model"), "model", origin);
+      Object m(top.at("model"), "model", ctx);
       std::string name;
       m.string("model_name", name);
       m.string("model", config.model);
+      m.ignore("weights", "an ONNX file carries its weights (this is OpenVINO IR's .bin)");
     }
   }
   top.string("output", config.output);
@@ -272,13 +339,15 @@ QuantizeConfig parse_quantize_config(const std::string& text, const std::string&
   }
   read_algorithms(top, config);
   if (top.has("compression")) {  // POT's nesting: {"compression": {"algorithms": [...]}}
-    Object c(top.at("compression"), "compression", origin);
-    std::string device;
-    c.string("target_device", device);
-    if (!device.empty() && device != "CPU" && device != "ANY")
-      fail(origin, ": 'compression.target_device' is '", device, "'; octet targets \"CPU\"");
+    Object c(top.at("compression"), "compression", ctx);
+    check_target_device(c);
+    c.choice("model_type", config.options.model_type,
+             {{"auto", ModelType::kAuto}, {"cnn", ModelType::kCnn}, {"transformer", ModelType::kTransformer}});
+    c.ignore("dump_intermediate_model", "octet writes only the result (--stats keeps the statistics)");
     read_algorithms(c, config);
   }
+  if (top.has("engine")) read_engine(top, config);
+  config.ignored = ctx.ignored;
   return config;
 }
 
@@ -287,7 +356,13 @@ QuantizeConfig read_quantize_config(const std::string& path) {
   if (!in) fail(path, ": cannot read the config file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_quantize_config(ss.str(), path);
+  QuantizeConfig config = parse_quantize_config(ss.str(), path);
+  // Paths in the file are relative to the file's folder, wherever octet is started from.
+  config.base_dir = std::filesystem::path(path).parent_path().string();
+  if (config.base_dir.empty()) config.base_dir = ".";
+  for (std::string* p : {&config.model, &config.output, &config.options.stats_path})
+    if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (std::filesystem::path(config.base_dir) / *p).string();
+  return config;
 }
 
 }  // namespace octet

@@ -1,5 +1,6 @@
 // The quantization report as JSON (--report FILE.json) and as a short table for stdout.
 // SQNR that is infinite (identical outputs) or unmeasured (NaN) is written as null.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -13,7 +14,26 @@ namespace {
 nlohmann::json number_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 nlohmann::json measured(double x) { return x >= 0 ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
+// "12.3", "inf" (identical outputs), "-" (not measured).
+std::string db(double x) {
+  if (std::isnan(x)) return "-";
+  if (std::isinf(x)) return "inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", x);
+  return buf;
+}
+
 }  // namespace
+
+void warn_if_int8_slower(QuantizeReport& r) {
+  if (r.fp32_latency_ms <= 0 || r.int8_latency_ms <= 0 || r.int8_latency_ms <= 1.05 * r.fp32_latency_ms) return;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "the INT8 model ran slower than FP32 here: %.3g ms against %.3g ms at batch 1 (%.2fx); the layers "
+                "may be too small for INT8 kernels to pay off, or this CPU lacks VNNI (see octet bench --per-node)",
+                r.int8_latency_ms, r.fp32_latency_ms, r.int8_latency_ms / r.fp32_latency_ms);
+  r.warnings.push_back(line);
+}
 
 std::string report_to_json(const QuantizeReport& r) {
   nlohmann::ordered_json j;
@@ -40,6 +60,12 @@ std::string report_to_json(const QuantizeReport& r) {
   nlohmann::ordered_json stages = nlohmann::ordered_json::object();
   for (const auto& [stage, seconds] : r.stage_seconds) stages[stage] = seconds;
   j["stage_seconds"] = stages;
+  nlohmann::ordered_json output;
+  output["tensor"] = r.output_tensor.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.output_tensor);
+  output["sqnr_db"] = number_or_null(r.output_sqnr_db);
+  output["agreement"] = number_or_null(r.output_agreement);
+  output["samples"] = r.output_samples;
+  j["output"] = output;
   j["warnings"] = r.warnings;
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const LayerQuantReport& l : r.layers) {
@@ -83,29 +109,29 @@ std::string report_to_json(const QuantizeReport& r) {
   return j.dump(2) + "\n";
 }
 
-std::string report_table(const QuantizeReport& r) {
+std::string report_table(const QuantizeReport& r, bool with_warnings) {
   std::ostringstream os;
   char line[512];
-  std::snprintf(line, sizeof line, "%-32s %-15s %-6s %20s %10s %8s %s\n", "layer", "op", "int8", "input range",
+  // Names whole, in a column as wide as the longest: a row can be pasted into --ignore.
+  int name_w = 5;
+  for (const LayerQuantReport& l : r.layers) name_w = std::max(name_w, static_cast<int>(l.node.size()));
+  std::snprintf(line, sizeof line, "%-*s %-15s %-6s %20s %10s %8s %s\n", name_w, "layer", "op", "int8", "input range",
                 "scale", "SQNR dB", "note");
   os << line;
   int quantized = 0;
   for (const LayerQuantReport& l : r.layers) {
-    std::string name = l.node.size() > 32 ? "..." + l.node.substr(l.node.size() - 29) : l.node;
+    os << l.node << std::string(static_cast<size_t>(name_w) - l.node.size(), ' ');
     if (l.quantized) {
       ++quantized;
-      char range[64], sqnr[32];
+      char range[64];
       std::snprintf(range, sizeof range, "[%.3g, %.3g]", l.range_min, l.range_max);
-      if (std::isnan(l.sqnr_db)) std::snprintf(sqnr, sizeof sqnr, "-");
-      else if (std::isinf(l.sqnr_db)) std::snprintf(sqnr, sizeof sqnr, "inf");
-      else std::snprintf(sqnr, sizeof sqnr, "%.1f", l.sqnr_db);
       std::string note = l.narrowed_channels > 0 ? std::to_string(l.narrowed_channels) + " ch 7-bit" : "";
       if (l.bias_corrected) note += std::string(note.empty() ? "" : ", ") + "bias corrected";
-      std::snprintf(line, sizeof line, "%-32s %-15s %-6s %20s %10.3g %8s %s\n", name.c_str(), l.op.c_str(),
-                    l.activation_dtype.c_str(), range, l.scale, sqnr, note.c_str());
+      std::snprintf(line, sizeof line, " %-15s %-6s %20s %10.3g %8s %s\n", l.op.c_str(), l.activation_dtype.c_str(),
+                    range, l.scale, db(l.sqnr_db).c_str(), note.c_str());
     } else {
-      std::snprintf(line, sizeof line, "%-32s %-15s %-6s %20s %10s %8s %s\n", name.c_str(), l.op.c_str(), "fp32", "",
-                    "", "", l.reason.c_str());
+      std::snprintf(line, sizeof line, " %-15s %-6s %20s %10s %8s %s\n", l.op.c_str(), "fp32", "", "", "",
+                    l.reason.c_str());
     }
     os << line;
   }
@@ -115,6 +141,17 @@ std::string report_table(const QuantizeReport& r) {
     os << "calibrated at:";
     for (const auto& [name, shape] : r.calibration_shapes) os << " " << name << " " << shape_str(shape);
     os << " (dynamic dims stay dynamic in the model)\n";
+  }
+  os << "calibration: " << r.calibration_samples << " sample" << (r.calibration_samples == 1 ? "" : "s")
+     << " (default 300; --subset-size)" << (r.statistics_reused ? ", statistics reused" : "") << "\n";
+  if (!r.output_tensor.empty()) {
+    os << "output '" << r.output_tensor << "' vs FP32 on " << r.output_samples << " sample"
+       << (r.output_samples == 1 ? "" : "s") << ": SQNR " << db(r.output_sqnr_db) << " dB";
+    if (!std::isnan(r.output_agreement)) {
+      std::snprintf(line, sizeof line, ", top-1 agreement %.1f%%", 100 * r.output_agreement);
+      os << line;
+    }
+    os << "\n";
   }
   if (r.fp32_metric >= 0 && r.int8_metric >= 0) {
     std::snprintf(line, sizeof line, "%s: FP32 %.4f, INT8 %.4f (%+.4f)\n",
@@ -136,7 +173,15 @@ std::string report_table(const QuantizeReport& r) {
     os << line;
   }
   os << (r.stage_seconds.empty() ? "\n" : ")\n");
-  for (const std::string& w : r.warnings) os << "warning: " << w << "\n";
+  if (r.fp32_latency_ms > 0 && r.int8_latency_ms > 0) {
+    std::snprintf(line, sizeof line, "latency (batch 1, median): FP32 %.3g ms, INT8 %.3g ms (speed-up %.2fx)\n", r.fp32_latency_ms,
+                  r.int8_latency_ms, r.fp32_latency_ms / r.int8_latency_ms);
+    os << line;
+  }
+  if (with_warnings)
+    for (const std::string& w : r.warnings) os << "warning: " << w << "\n";
+  else if (!r.warnings.empty())
+    os << r.warnings.size() << " warning" << (r.warnings.size() == 1 ? "" : "s") << " (see above)\n";
   return os.str();
 }
 

@@ -135,10 +135,10 @@ double iterations_panel(Svg& svg, const AccuracyAwareReport& r, double top) {
 }
 
 // Panel 2: the sensitivity ranking against speed cost. Returns the height used.
-double ranking_panel(Svg& svg, const AccuracyAwareReport& r, double top) {
+double ranking_panel(Svg& svg, const AccuracyAwareReport& r, double top, double name_w, double width) {
   const size_t rows = std::min<size_t>(r.ranking.size(), 40);
   if (rows == 0) return 0;
-  const double name_w = 230, left = 20 + name_w, mid = left + 300, right = kWidth - 40, row_h = 18;
+  const double left = 20 + name_w, mid = left + 300, right = width - 40, row_h = 18;
   svg.text(20, top - 12, "Per-unit sensitivity (samples recovered alone, first ranking) and speed cost", "start", 14,
            "#222", "bold");
   std::vector<UnitRanking> sorted(r.ranking.begin(), r.ranking.end());
@@ -159,7 +159,7 @@ double ranking_panel(Svg& svg, const AccuracyAwareReport& r, double top) {
     const double y = top + 12 + static_cast<double>(i) * row_h;
     const bool reverted = fp32.count(u.unit) != 0;
     if (reverted) svg.rect(18, y - 1, right - 18, row_h, "#fdecea");
-    svg.text(left - 6, y + 12, u.unit.substr(0, 34) + (reverted ? "  [FP32]" : ""), "end", 11,
+    svg.text(left - 6, y + 12, u.unit + (reverted ? "  [FP32]" : ""), "end", 11,
              reverted ? "#c0392b" : "#222", reverted ? "bold" : "normal");
     const double gain = u.recovered + 0.25 * u.soft_gain;
     const double w = std::fabs(gain) / max_gain * (mid - left - 50);
@@ -175,7 +175,16 @@ double ranking_panel(Svg& svg, const AccuracyAwareReport& r, double top) {
 
 }  // namespace
 
+// Unit names are shown whole, as in the tables (a name is what --ignore takes): the name column
+// grows to the longest, at about 6.5 px a character of 11 px sans-serif, and the picture with it.
+double name_column_px(const AccuracyAwareReport& r) {
+  size_t longest = 0;
+  for (const UnitRanking& u : r.ranking) longest = std::max(longest, u.unit.size() + 8);  // + "  [FP32]"
+  return std::max(230.0, 6.5 * static_cast<double>(longest));
+}
+
 std::string accuracy_aware_svg(const AccuracyAwareReport& r) {
+  const double name_w = name_column_px(r), width = kWidth + (name_w - 230.0);
   Svg body;
   double y = 30;
   body.text(20, y, "octet AccuracyAwareQuantization: " + std::string(r.bound_met ? "bound met" : "BOUND NOT MET") +
@@ -188,10 +197,10 @@ std::string accuracy_aware_svg(const AccuracyAwareReport& r) {
   y += 70;
   y += iterations_panel(body, r, y);
   y += 20;
-  y += ranking_panel(body, r, y);
+  y += ranking_panel(body, r, y, name_w, width);
   std::ostringstream os;
-  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << num(y + 10, 0)
-     << "\" viewBox=\"0 0 " << kWidth << " " << num(y + 10, 0) << "\" font-family=\"sans-serif\">\n";
+  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << num(width, 0) << "\" height=\"" << num(y + 10, 0)
+     << "\" viewBox=\"0 0 " << num(width, 0) << " " << num(y + 10, 0) << "\" font-family=\"sans-serif\">\n";
   os << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" << body.str() << "</svg>\n";
   return os.str();
 }

@@ -114,14 +114,14 @@ struct BadCase {
 TEST_F(CliEval, BadDataFailsNamingTheProblem) {
   const std::string model = identity_model(), x = path("x.npy"), y = path("y.npy");
   write_rows(x, y);
-  const std::string f64 = path("f64.npy"), short_labels = path("short.npy"), wide = path("wide.npy");
-  data::write_npy(f64, Tensor(DType::kFloat64, {10, 4}));
+  const std::string short_labels = path("short.npy"), wide = path("wide.npy");
   data::write_npy(short_labels, Tensor(DType::kInt64, {9}));
   data::write_npy(wide, Tensor(DType::kFloat32, {10, 5}));
   std::filesystem::create_directories(path("empty/class_a"));
   write_png("color/c0/a.png", {1, 2, 3, 4});
   const std::vector<BadCase> cases = {
-      {"float64 data", {"eval", model, "--data", f64, "--labels", y}, {"f64.npy", "float64"}},
+      {"an input name the model lacks", {"eval", model, "--data", "pixels=" + x, "--labels", y},
+       {"model input 'x' is not given by dataset pixels=", "the model's inputs: 'x'"}},
       {"labels count", {"eval", model, "--data", x, "--labels", short_labels}, {"short.npy", "9 labels", "10 samples"}},
       {"wrong width", {"eval", model, "--data", wide, "--labels", y}, {"'x'", "[1,5]", "wide.npy"}},
       {"empty folder", {"eval", image_model(), "--data", path("empty")}, {"empty", "no images"}},

@@ -150,6 +150,21 @@ TEST_F(HostileNumbers, NanInCalibrationActivationsKeepsTheLayersReadingThemFp32)
   for (int64_t i = 0; i < got.numel(); ++i) EXPECT_NEAR(got.data<float>()[i], want.data<float>()[i], 0.1) << i;
 }
 
+TEST_F(HostileNumbers, NanInTheFirstCalibrationSampleIsDroppedLikeALaterOne) {
+  // Sample 0 poisons conv2's input, so head's input skips sample 0 before it has seen any
+  // sample: its shape must still come from that sample, not fail on sample 1.
+  std::vector<Tensor> samples = calibration(4);
+  samples[0] = uniform(77, -1.0f, -0.5f);
+  const QuantizeResult r = quantize(Model::load(model(true)), source_of(samples));
+  EXPECT_FALSE(layer(r.report, "conv2").quantized);
+  EXPECT_TRUE(layer(r.report, "head").quantized);
+  std::string warnings;
+  for (const std::string& w : r.report.warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("1 of 4 calibration samples produced NaN or infinite values and were left out"), std::string::npos)
+      << warnings;
+  expect_finite_scales(r.model);
+}
+
 TEST_F(HostileNumbers, DegenerateCalibrationSetsStillGiveAValidModel) {
   const Model fp32 = Model::load(model(false));
   const Tensor x = uniform(6, -1.0f, 1.0f);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 
@@ -208,6 +209,27 @@ AccuracyAwareResult run_search(const OutlierMlp& m, const AccuracyControlOptions
   return quantize_with_accuracy_control(m.model, source_of(m.calib), eval, options, control);
 }
 
+TEST(AccuracyAware, TheReportChecksTheSearchedModelNotDefaultQuantizations) {
+  // The per-layer and output SQNR in the final report are measured on the model the search
+  // returns; DefaultQuantization's output warning does not outlive the layers it reverted.
+  const OutlierMlp m = outlier_mlp();
+  AccuracyControlOptions control;
+  control.max_drop = 0.01;
+  control.ranking_subset_size = 100;
+  EvalData eval;
+  eval.samples = source_of(m.eval);
+  QuantizeOptions options;
+  options.threads = 1;
+  const AccuracyAwareReport rep = quantize_with_accuracy_control(m.model, source_of(m.calib), eval, options, control).report;
+  ASSERT_TRUE(rep.bound_met) << rep.stop_reason;
+  ASSERT_FALSE(rep.fp32_units.empty());
+  EXPECT_FALSE(std::isnan(rep.quantize.output_sqnr_db));
+  for (const LayerQuantReport& l : rep.quantize.layers)
+    if (l.quantized) EXPECT_FALSE(std::isnan(l.sqnr_db)) << l.node;
+  if (rep.quantize.output_sqnr_db >= options.min_output_sqnr_db)
+    for (const std::string& w : rep.quantize.warnings) EXPECT_EQ(w.find("far from FP32"), std::string::npos) << w;
+}
+
 TEST(AccuracyAware, RevertsTheSensitiveLayersAndMeetsTheBound) {
   const OutlierMlp m = outlier_mlp();
   AccuracyControlOptions control;
@@ -219,6 +241,10 @@ TEST(AccuracyAware, RevertsTheSensitiveLayersAndMeetsTheBound) {
   EXPECT_DOUBLE_EQ(rep.fp32_metric, 1.0);
   ASSERT_GT(rep.default_drop, 0.05) << "the fixture must make DefaultQuantization miss the bound";
   EXPECT_TRUE(rep.bound_met) << rep.stop_reason;
+  // The summary line reads "bound met: <reason>"; the reason must not repeat the verdict.
+  EXPECT_EQ(rep.stop_reason.find("bound met"), std::string::npos) << rep.stop_reason;
+  EXPECT_NE(accuracy_aware_table(rep).find("bound met: the drop is within the bound after"), std::string::npos)
+      << accuracy_aware_table(rep);
   EXPECT_LE(rep.final_drop, 0.01);
   std::vector<std::string> fp32 = rep.fp32_units;
   std::sort(fp32.begin(), fp32.end());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/graph.hpp"
+#include "octet/quantize.hpp"
 #include "octet/tensor.hpp"
 
 namespace octet::testing {
@@ -17,6 +18,11 @@ inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.0f, float 
   std::uniform_real_distribution<float> dist(lo, hi);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
   return t;
+}
+
+// Calibration samples of a one-input model, served from memory.
+inline SampleSource source_of(const std::vector<Tensor>& samples) {
+  return {samples.size(), [samples](size_t i) { return std::vector<Tensor>{samples.at(i)}; }};
 }
 
 inline Tensor tensor_from(Shape shape, const std::vector<float>& values) {

@@ -76,6 +76,12 @@ std::string Args::positional(size_t i, const char* what) const {
   return positionals_[i];
 }
 
+int parse_threads(const Args& args) {
+  const int threads = args.get_int("--threads", 0);
+  if (threads < 0) fail("--threads wants 0 (every core) or a positive count, got ", threads);
+  return threads;
+}
+
 std::pair<std::string, Shape> parse_shape_flag(const std::string& text) {
   const auto eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0) fail("--shape wants NAME=D0,D1,..., got '", text, "'");

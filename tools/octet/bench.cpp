@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "octet/bench.hpp"
 #include "octet/engine.hpp"
@@ -20,7 +21,7 @@ Compiles the model once, runs it on seeded random inputs --warmup times, then --
 times, and prints the latency (median, p90, min in ms), the throughput (batch * 1000 /
 median, inferences per second) and the kernels used, counted per dtype.
 
-  --threads N       worker threads (default: all cores)
+  --threads N       worker threads (default 0: all cores)
   --iters N         timed runs (default 20)
   --warmup N        untimed runs first (default 3)
   --batch N         dim 0 of inputs whose dim 0 is open (default 1)
@@ -43,7 +44,7 @@ int run(const Args& args) {
   if (warmup < 0) fail("--warmup must not be negative");
   Model model = Model::load(model_path);
   CompileOptions options;
-  options.threads = args.get_int("--threads", 0);
+  options.threads = parse_threads(args);
   options.batch = args.get_int("--batch", 1);
   if (options.batch < 1) fail("--batch must be at least 1");
   options.verbose = args.has("--verbose");
@@ -67,7 +68,11 @@ int run(const Args& args) {
   const int nodes = r.node_count;
 
   std::cout << std::fixed << std::setprecision(3);
-  std::cout << model_path << ": octet, " << compiled.threads() << " thread(s), batch " << batch << ", " << iters
+  // Say why fewer threads run than were asked (0: every core), never silently.
+  const int asked = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  std::cout << model_path << ": octet, " << compiled.threads() << " thread(s)"
+            << (compiled.threads() < asked ? cat(" (of ", asked, " asked: no layer is large enough to split)") : "")
+            << ", batch " << batch << ", " << iters
             << " iterations after " << warmup << " warm-up (compiled in " << compile_ms << " ms)\n";
   std::cout << "latency ms: median " << r.median_ms << "  p90 " << r.p90_ms << "  min " << r.min_ms << "\n";
   std::cout << std::setprecision(1) << "throughput: " << r.throughput_fps << " inferences/s\n";

@@ -50,6 +50,10 @@ bool same_file(const std::string& a, const std::string& b);
 using NamedPaths = std::vector<std::pair<std::string, std::string>>;
 void check_output_paths(const NamedPaths& outputs, const NamedPaths& inputs);
 
+// --threads N for every subcommand: 0 (the default) means every core, a negative count is an
+// error. The engine may still run a model of small layers on one (see CompiledModel::threads).
+int parse_threads(const Args& args);
+
 // "NAME=1,3,224,224" -> {NAME, {1,3,224,224}}.
 std::pair<std::string, Shape> parse_shape_flag(const std::string& text);
 

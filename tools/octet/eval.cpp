@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "octet/data.hpp"
@@ -17,7 +18,7 @@ namespace octet::cli {
 namespace {
 
 const char* kHelp = R"(usage: octet eval MODEL --data SPEC [--labels SPEC] [--metric NAME] [--reference MODEL]
-                  [--subset N] [--seed N] [--batch N] [--threads N] [--preprocess JSON]
+                  [--subset N] [--seed N] [--batch N] [--threads N] [--preprocess JSON] [--shape NAME=DIMS]
                   [--json] [--skip-bad]
 
 Runs MODEL over a dataset and prints one metric.
@@ -44,7 +45,8 @@ metric:
 
 run:
   --batch N           samples per inference (default 1)
-  --threads N         worker threads (default: all cores)
+  --shape NAME=DIMS   fix an input's open dims (a sequence length), batch first: --shape ids=1,128
+  --threads N         worker threads (default 0: all cores)
   --json              print one JSON object: metric, value, samples, skipped, seconds, details
 )";
 
@@ -65,10 +67,11 @@ uint64_t parse_count(const std::string& flag, const std::string& text) {
   return static_cast<uint64_t>(v);
 }
 
-CompiledModel compile_for(const Model& model, int64_t batch, int threads) {
+CompiledModel compile_for(const Model& model, int64_t batch, int threads, const std::map<std::string, Shape>& shapes) {
   CompileOptions options;
   options.threads = threads;
   options.batch = batch;
+  options.input_shapes = shapes;
   return CompiledModel::compile(model, options);
 }
 
@@ -78,8 +81,14 @@ int run(const Args& args) {
   if (!args.has("--data")) fail("missing --data SPEC (e.g. --data fashion-mnist or --data x.npy --labels y.npy)");
   const int batch = args.get_int("--batch", 1);
   if (batch < 1) fail("--batch wants a positive integer, got ", batch);
-  const int threads = args.get_int("--threads", 0);
-  if (threads < 0) fail("--threads wants a positive integer, got ", threads);
+  const int threads = parse_threads(args);
+  // Fixes open dims other than the batch (a sequence length); the batch comes from --batch.
+  std::map<std::string, Shape> shapes;
+  for (const std::string& text : args.get_all("--shape")) {
+    auto [name, shape] = parse_shape_flag(text);
+    if (shape[0] != batch) fail("--shape ", text, ": dim 0 is the batch, ", shape[0], " here but --batch is ", batch);
+    shapes[name] = shape;
+  }
 
   Model model = Model::load(model_path);
   const std::optional<Preprocess> preprocess = Preprocess::for_model(model, args.get("--preprocess"), "--preprocess");
@@ -98,10 +107,10 @@ int run(const Args& args) {
   options.skip_bad = args.has("--skip-bad");
   if (isatty(STDERR_FILENO)) options.progress = progress_bar;
 
-  CompiledModel compiled = compile_for(model, batch, threads);
+  CompiledModel compiled = compile_for(model, batch, threads, shapes);
   std::optional<CompiledModel> reference;
   if (args.has("--reference")) {
-    reference = compile_for(Model::load(args.get("--reference")), batch, threads);
+    reference = compile_for(Model::load(args.get("--reference")), batch, threads, shapes);
     options.reference = &*reference;
   }
   const EvalResult r = evaluate(compiled, *data, *metric, options);
@@ -146,7 +155,8 @@ Command eval_command() {
   return {"eval",
           "measure a model's accuracy on a dataset, or its similarity to a reference",
           kHelp,
-          {"--data", "--labels", "--metric", "--reference", "--subset", "--seed", "--batch", "--threads", "--preprocess"},
+          {"--data", "--labels", "--metric", "--reference", "--subset", "--seed", "--batch", "--threads", "--preprocess",
+           "--shape"},
           {"--json", "--skip-bad"},
           run};
 }

@@ -18,7 +18,8 @@ const char* kHelp = R"(usage: octet inspect MODEL [--shape NAME=D0,D1,...]
 
 Prints the model's inputs and outputs, how many nodes of each op type it has, its parameter
 count and weight size, and the multiply-accumulates (and FLOPs, two per MAC) of its Conv,
-ConvTranspose, MatMul and Gemm layers for one inference at batch 1 (or the shapes given).
+ConvTranspose, MatMul and Gemm layers for one inference at batch 1 (or the shapes given). Other
+dynamic dims (a sequence length) count as 1 and are listed; --shape fixes them.
 
   --shape NAME=DIMS   fix a dynamic input shape
 )";
@@ -84,6 +85,17 @@ int run(const Args& args) {
   const double macs = model_macs(g, shapes);
   std::cout << "MACs: " << format_count(macs) << " (FLOPs: " << format_count(2 * macs) << ")"
             << (shapes.empty() ? " per inference at batch 1" : " per inference at the shapes given") << "\n";
+  // An open dim other than the batch (a sequence length, an image size) counts as 1 in the MACs
+  // above: say which, so a transformer's count is not read as its cost at real lengths.
+  std::string open;
+  for (const ValueInfo& v : model.inputs()) {
+    if (shapes.count(v.name)) continue;
+    for (size_t d = 1; d < v.shape.size(); ++d)
+      if (v.shape[d] < 0)
+        open += cat(open.empty() ? "" : ", ", v.name, " dim ", d, v.dim_params[d].empty() ? "" : " (" + v.dim_params[d] + ")");
+  }
+  if (!open.empty())
+    std::cout << "  counted with these dynamic dims as 1: " << open << " (set them with --shape NAME=D0,D1,...)\n";
   return 0;
 }
 

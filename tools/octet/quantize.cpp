@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -28,17 +27,20 @@ hundred calibration samples, and writes standard QDQ ONNX that octet and ONNX Ru
 Prints a per-layer table; --report writes it as JSON.
 
 data (as in octet eval):
-  --data SPEC            calibration samples: fashion-mnist[:train|:test], FILE.npy, IDX file, FOLDER
+  --data SPEC            calibration samples: fashion-mnist[:train|:test], FILE.npy (any numeric dtype),
+                         NAME=FILE.npy,... (one per input, by name), IDX file, FOLDER
   --labels SPEC          labels for --data: also evaluates FP32 vs INT8 top-1 on --data
   --preprocess JSON      image preprocessing (default: the model's octet.preprocess metadata)
-  --subset-size N        calibration samples, a seeded random subset (default 300)
+  --subset-size N        calibration samples, a seeded random subset (default 300; the summary says how many)
   --seed N               seed of that subset (default 0)
   --eval-data SPEC       evaluate FP32 vs INT8 on this dataset instead (--eval-labels SPEC)
   --eval-subset N        evaluate on a seeded subset of N samples (default: all)
   --eval-reference       evaluate the INT8 model on octet's reference Q/DQ path, not the INT8 kernels
+  --no-speed-check       skip timing FP32 and INT8 at batch 1 (10 runs each; a warning says when INT8 is slower)
 quantization:
   --algorithm A          default (DefaultQuantization) or accuracy-aware (see below)
-  --config FILE.json     settings file (model, output, data, algorithms with params); flags override it
+  --config FILE.json     settings file (model, output, data, algorithms with params; POT's layout too);
+                         its paths are relative to its folder; flags override it, but --ignore adds to its list
   --preset P             performance (symmetric int8) or mixed (asymmetric uint8 activations)
   --model-type T         auto, cnn or transformer (LayerNorm, Softmax output stay FP32)
   --ignore NAME          keep a node in FP32: a name, a glob ('conv*') or an op type; repeatable
@@ -49,7 +51,7 @@ quantization:
   --stats FILE           statistics file: reused when it matches the model and data, else written
   --report FILE.json     write the report as JSON
   --shape NAME=DIMS      fix an input shape (default: batch 1)
-  --threads N            worker threads (default: all cores)
+  --threads N            worker threads (default 0: all cores)
   --verbose              print each stage and its time to stderr
 )";
 
@@ -94,23 +96,15 @@ double top1(CompiledModel& model, const Dataset& data, size_t subset, uint64_t s
   return evaluate(model, data, *metric, options).value;
 }
 
-double median_latency_ms(CompiledModel& compiled, const std::vector<Tensor>& inputs, int runs) {
-  compiled.run(inputs);  // warm-up
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    compiled.run(inputs);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
 int run(const Args& args) {
   QuantizeConfig config;
   if (args.has("--config")) config = read_quantize_config(args.get("--config"));
   QuantizeOptions& q = config.options;
   DataSettings data = data_from_config(config.data, args.get("--config"));
+  // A config file's data paths are relative to its folder, as its model and output paths are.
+  for (std::string* spec : {&data.source, &data.labels, &data.eval_source, &data.eval_labels})
+    *spec = resolve_dataset_spec(*spec, config.base_dir);
+  for (const std::string& note : config.ignored) std::cerr << "octet quantize: " << args.get("--config") << ": " << note << "\n";
 
   std::string model_path = args.positionals().empty() ? config.model : args.positional(0, "MODEL");
   if (model_path.empty()) fail("missing MODEL (a positional argument or \"model\" in --config)");
@@ -145,7 +139,7 @@ int run(const Args& args) {
     auto [name, shape] = parse_shape_flag(s);
     q.input_shapes[name] = shape;
   }
-  q.threads = args.get_int("--threads", q.threads);
+  q.threads = parse_threads(args);
   q.verbose = args.has("--verbose");
   q.progress = isatty(STDERR_FILENO) != 0;
 
@@ -157,49 +151,47 @@ int run(const Args& args) {
   check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
                      {{"MODEL", model_path}, {"--config", args.get("--config")}, {"--labels", data.labels},
                       {"--eval-labels", data.eval_labels}, {"--preprocess", data.preprocess}});
-  // --data may be a list "x=a.npy,y=b.npy"; each existing file counts as an input.
-  for (const std::string& spec : {data.source, data.eval_source}) {
-    std::string rest = spec;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      std::string item = rest.substr(0, comma);
-      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-      std::error_code ec;
-      if (const size_t eq = item.find('='); eq != std::string::npos && !std::filesystem::exists(item, ec))
-        item = item.substr(eq + 1);
-      if (std::filesystem::is_regular_file(item, ec))
-        check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
-                           {{"--data", item}});
-    }
-  }
+  for (const std::string& spec : {data.source, data.eval_source})
+    for (const std::string& file : dataset_files(spec))
+      check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
+                         {{"--data", file}});
 
   Model model = Model::load(model_path);
   const std::optional<Preprocess> preprocess = Preprocess::for_model(model, data.preprocess, "--preprocess");
+  // Preprocessing given here travels with the INT8 model, as the model's own would: octet eval
+  // of the output then reads the same images the same way.
+  const std::string stored_preprocess = !data.preprocess.empty() && preprocess ? preprocess->to_json() : "";
   auto calibration = open_dataset(data.source, data.labels, preprocess);
   const std::vector<size_t> indices = sample_indices(calibration->size(), q.subset_size, data.seed);
+  const std::vector<ValueInfo> wanted = model.inputs();
+  const std::vector<size_t> order = dataset_input_order(*calibration, wanted);
+  auto calibration_sample = [calibration, order, &indices](size_t i) {
+    std::vector<Tensor> all = calibration->sample(indices.at(i)).inputs, inputs;
+    for (size_t d : order) inputs.push_back(std::move(all.at(d)));
+    return inputs;
+  };
   // The first sample against the model's inputs, so a wrong dataset is named before calibration
   // (the engine alone would only say the input's shape differs).
   if (!indices.empty())
-    check_sample_fits(calibration->sample(indices[0]).inputs, model, q.input_shapes, calibration->describe(),
+    check_sample_fits(calibration_sample(0), model, q.input_shapes, calibration->describe(),
                       calibration->sample_name(indices[0]), model_path);
   SampleSource samples;
   samples.count = indices.size();
-  samples.get = [&](size_t i) { return calibration->sample(indices.at(i)).inputs; };
+  samples.get = calibration_sample;
 
   const std::string algorithm =
       args.get("--algorithm", config.algorithm == "AccuracyAwareQuantization" ? "accuracy-aware" : "default");
   if (algorithm != "default" && algorithm != "accuracy-aware")
     fail("--algorithm is '", algorithm, "'; it must be default or accuracy-aware");
   if (algorithm == "accuracy-aware") {
-    AccuracyAwareJob job{model_path, output, nullptr, data.eval_subset, data.seed, data.holdout, config.accuracy};
+    AccuracyAwareJob job{model_path, output, nullptr, data.eval_subset, data.seed, data.holdout, config.accuracy,
+                         stored_preprocess};
     if (!data.eval_source.empty()) job.eval_data = open_dataset(data.eval_source, data.eval_labels, preprocess);
     return quantize_accuracy_aware(args, model, samples, q, job);
   }
 
   QuantizeResult result = quantize(model, samples, q);
-  // Warnings (a layer kept FP32 for NaN/Inf, an ignored-scope entry matching nothing) go to
-  // stderr as well as into the report, so a script that keeps only stdout still sees them.
-  for (const std::string& w : result.report.warnings) std::cerr << "octet quantize: warning: " << w << "\n";
+  if (!stored_preprocess.empty()) result.model.mutable_graph().metadata["octet.preprocess"] = stored_preprocess;
   result.model.save(output);
 
   std::error_code ec;
@@ -226,16 +218,25 @@ int run(const Args& args) {
     result.report.metric_name = "top1";
     result.report.fp32_metric = top1(fp32, *eval_data, data.eval_subset, data.seed);
     result.report.int8_metric = top1(int8, *eval_data, data.eval_subset, data.seed);
-    // Latency at batch 1, the deployment case the report compares.
-    compile.batch = 1;
+  }
+  // Latency at batch 1, the deployment case the report compares: a few runs of each, enough to
+  // see INT8 lose to FP32 (--no-speed-check skips it).
+  if (!args.has("--no-speed-check")) {
+    CompileOptions compile;
+    compile.threads = q.threads;
+    compile.input_shapes = q.input_shapes;
     CompiledModel fp32_one = CompiledModel::compile(model, compile);
-    CompiledModel int8_one = CompiledModel::compile(int8_model, compile);
-    const std::vector<Tensor> one = eval_data->sample(0).inputs;
-    result.report.fp32_latency_ms = median_latency_ms(fp32_one, one, 20);
-    result.report.int8_latency_ms = median_latency_ms(int8_one, one, 20);
+    CompiledModel int8_one = CompiledModel::compile(result.model, compile);
+    const std::vector<Tensor> one = samples.get(0);
+    result.report.fp32_latency_ms = median_latency_ms(fp32_one, one, 10);
+    result.report.int8_latency_ms = median_latency_ms(int8_one, one, 10);
+    warn_if_int8_slower(result.report);
   }
 
-  std::cout << report_table(result.report);
+  // Warnings (a layer kept FP32 for NaN/Inf, a collapsed output, INT8 slower) go to stderr once,
+  // and into the JSON report; the table on stdout counts them.
+  for (const std::string& w : result.report.warnings) std::cerr << "octet quantize: warning: " << w << "\n";
+  std::cout << report_table(result.report, /*with_warnings=*/false);
   if (args.has("--report")) write_file_atomically(args.get("--report"), report_to_json(result.report));
   std::cout << "wrote " << output << "\n";
   return 0;
@@ -250,7 +251,7 @@ Command quantize_command() {
                                      "--model-type", "--ignore", "--activations-range", "--weights-range",
                                      "--bias-correction", "--saturation-fix", "--stats", "--report", "--shape",
                                      "--threads"};
-  std::vector<std::string> switches = {"--eval-reference", "--verbose"};
+  std::vector<std::string> switches = {"--eval-reference", "--no-speed-check", "--verbose"};
   values.insert(values.end(), accuracy_aware_value_flags().begin(), accuracy_aware_value_flags().end());
   switches.insert(switches.end(), accuracy_aware_switch_flags().begin(), accuracy_aware_switch_flags().end());
   return {"quantize", "post-training INT8 quantization to a QDQ ONNX model", help.c_str(), values, switches, run};

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "ir/graph.hpp"
 #include "octet/accuracy_aware.hpp"
 #include "octet/engine.hpp"
 #include "octet/error.hpp"
@@ -137,6 +138,7 @@ int quantize_accuracy_aware(const Args& args, const Model& model, const SampleSo
   std::error_code ec;
   result.report.quantize.fp32_file_bytes = static_cast<int64_t>(std::filesystem::file_size(job.model_path, ec));
   if (args.has("--report")) write_file_atomically(args.get("--report"), accuracy_aware_json(result.report));
+  if (!job.preprocess.empty()) result.model.mutable_graph().metadata["octet.preprocess"] = job.preprocess;
   result.model.save(job.output);
   result.report.quantize.int8_file_bytes = static_cast<int64_t>(std::filesystem::file_size(job.output, ec));
   if (args.has("--report")) write_file_atomically(args.get("--report"), accuracy_aware_json(result.report));

@@ -18,6 +18,7 @@ struct AccuracyAwareJob {
   uint64_t seed = 0;
   std::string holdout;                  // "data.holdout" from --config, if any
   AccuracyControlOptions control;       // from --config; flags override
+  std::string preprocess;               // octet.preprocess for the output when --preprocess was given
 };
 
 // The flags this adds to `octet quantize` (value flags, then switches).

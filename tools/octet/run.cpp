@@ -29,7 +29,7 @@ model's are converted (e.g. float64 .npy for a float32 input).
 
   --input NAME=FILE   one per model input
   --output-dir DIR    where the outputs go
-  --threads N         worker threads (default: all cores)
+  --threads N         worker threads (default 0: all cores)
   --shape NAME=DIMS   compile for this input shape instead of the .npy file's
   --verbose           print passes and kernel choices to stderr
 )";
@@ -77,7 +77,7 @@ int run(const Args& args) {
   }
 
   CompileOptions options;
-  options.threads = args.get_int("--threads", 0);
+  options.threads = parse_threads(args);
   options.verbose = args.has("--verbose");
   for (const std::string& text : args.get_all("--shape")) {
     auto [name, shape] = parse_shape_flag(text);

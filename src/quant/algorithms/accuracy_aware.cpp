@@ -28,6 +28,7 @@
 #include "quant/algorithms/accuracy_aware_speed.hpp"
 #include "quant/algorithms/accuracy_aware_tuning.hpp"
 #include "quant/algorithms/default_quantization.hpp"
+#include "quant/algorithms/layer_error.hpp"
 #include "quant/algorithms/revert_layer.hpp"
 #include "quant/report_builder.hpp"
 #include "quant/transforms/insert_qdq.hpp"
@@ -77,7 +78,7 @@ class Search {
  public:
   Search(const Model& model, const SampleSource& calibration, const EvalData& eval, const QuantizeOptions& options,
          const AccuracyControlOptions& control, AccuracyAwareReport& report)
-      : model_(model), eval_(eval), options_(options), control_(control), r_(report),
+      : model_(model), calibration_(calibration), eval_(eval), options_(options), control_(control), r_(report),
         base_(default_quantization(model, calibration, options)),
         units_(revert_units(base_.fp32, base_.setup)),
         tuner_(base_.fp32, base_.setup, calibration, options,
@@ -142,6 +143,7 @@ class Search {
   }
 
   const Model& model_;
+  const SampleSource& calibration_;
   const EvalData& eval_;
   const QuantizeOptions& options_;
   const AccuracyControlOptions& control_;
@@ -369,7 +371,8 @@ void Search::run() {
     }
   }
   if (within(cur_)) {
-    r_.stop_reason = "bound met";
+    // Says how, not again that it holds: the table and the plot print "bound met" before it.
+    r_.stop_reason = cat("the drop is within the bound after ", iteration, " iteration", iteration == 1 ? "" : "s");
     if (control_.requantize && point_.reverted.size() > 0) requantize_pass(iteration);
   }
 }
@@ -404,6 +407,16 @@ AccuracyAwareResult Search::finish() {
     r_.tuned.push_back(base_.fp32.value(base_.setup.activations[static_cast<size_t>(q)].value).name + ": " + range.estimator);
   r_.quantize = base_.report;
   fill_report(r_.quantize, base_.fp32, setup);
+  // DefaultQuantization's output check described its model; the search changed it: check again.
+  if (options_.report_subset_size > 0 && !(point_.reverted.empty() && point_.ranges.empty())) {
+    std::vector<std::string>& w = r_.quantize.warnings;
+    w.erase(std::remove(w.begin(), w.end(), base_.output_warning), w.end());
+    ir::Graph reference = result;
+    fold_constant_dequantize(reference);
+    const size_t count = std::min(r_.quantize.calibration_samples, options_.report_subset_size);
+    const std::string again = report_quantization_error(r_.quantize, base_.fp32, reference, setup, calibration_, count, options_);
+    if (!again.empty()) w.push_back(again);
+  }
   if (eval_.holdout.count > 0) score_holdout(result);
   restore_dynamic_dims(result, model_.graph(), options_.input_shapes);
   return {Model(std::make_shared<ir::Graph>(std::move(result))), r_};

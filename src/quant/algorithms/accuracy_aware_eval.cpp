@@ -2,7 +2,6 @@
 #include "quant/algorithms/accuracy_aware_eval.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <memory>
 #include <set>
@@ -211,15 +210,7 @@ double graph_latency_ms(const ir::Graph& graph, const ir::Graph& original, const
   options.threads = threads;
   options.batch = 1;
   CompiledModel compiled = CompiledModel::compile(Model(with_original_dims(graph, original)), options);
-  compiled.run(inputs);
-  std::vector<double> ms;
-  for (int i = 0; i < std::max(1, runs); ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    compiled.run(inputs);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::nth_element(ms.begin(), ms.begin() + static_cast<std::ptrdiff_t>(ms.size() / 2), ms.end());
-  return ms[ms.size() / 2];
+  return median_latency_ms(compiled, inputs, runs);
 }
 
 int64_t graph_weight_bytes(const ir::Graph& graph) {

@@ -1,5 +1,6 @@
 // The accuracy-aware report as JSON (--report) and as a terminal summary. The layer-by-layer
 // part is DefaultQuantization's report of the final model, embedded as is.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -80,11 +81,16 @@ std::string accuracy_aware_table(const AccuracyAwareReport& r) {
      << percent(r.default_drop) << "\n";
   if (!r.steps.empty()) {
     os << "  speed costs from " << r.speed_source << "\n";
-    os << "  iter  action      unit                             metric    drop     latency\n";
+    // Unit names whole, in a column as wide as the longest: a row can be pasted into --ignore.
+    int unit_w = 32;
+    for (const AccuracyAwareStep& s : r.steps) unit_w = std::max(unit_w, static_cast<int>(s.unit.size()));
+    char line[1024];
+    std::snprintf(line, sizeof line, "  iter  action      %-*s metric    drop     latency\n", unit_w, "unit");
+    os << line;
     for (const AccuracyAwareStep& s : r.steps) {
-      char line[256];
-      std::snprintf(line, sizeof line, "  %4zu  %-10s  %-32.32s %-8s  %-7s  %s%s\n", s.iteration, s.action.c_str(),
-                    s.unit.c_str(), percent(s.metric).c_str(), percent(s.drop).c_str(),
+      std::snprintf(line, sizeof line, "  %4zu  %-10s  ", s.iteration, s.action.c_str());
+      os << line << s.unit << std::string(static_cast<size_t>(unit_w) - std::min(s.unit.size(), static_cast<size_t>(unit_w)), ' ');
+      std::snprintf(line, sizeof line, " %-8s  %-7s  %s%s\n", percent(s.metric).c_str(), percent(s.drop).c_str(),
                     s.accepted ? ms(s.latency_ms).c_str() : "", s.accepted ? "" : "(undone)");
       os << line;
     }

@@ -6,8 +6,12 @@
 //
 // Each step is a function in transforms/ or algorithms/; this file only sequences them and
 // times them for the report.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "ir/shape_inference.hpp"
@@ -41,7 +45,7 @@ class StageTimer {
     const auto now = Clock::now();
     const double s = std::chrono::duration<double>(now - start_).count();
     report_.stage_seconds.emplace_back(stage, s);
-    if (verbose_) std::cerr << "octet quantize: " << stage << " " << s << " s\n";
+    if (verbose_) std::fprintf(stderr, "octet quantize: %s %.2f s\n", stage.c_str(), s);  // to 10 ms: a stage's noise
     start_ = now;
   }
 
@@ -82,6 +86,44 @@ Tensor tensor_of(const Shape& shape, const std::vector<float>& values) {
   return t;
 }
 
+// A QDQ model quantized again would get Q/DQ pairs around its Q/DQ pairs and end in a graph no
+// standard ONNX op can express: say so before any work.
+void refuse_quantized_input(const Model& model) {
+  size_t qdq = 0;
+  const ir::Node* first = nullptr;
+  for (const ir::Node& n : model.graph().nodes)
+    if (n.op == ir::OpKind::QuantizeLinear || n.op == ir::OpKind::DequantizeLinear) {
+      if (!first) first = &n;
+      ++qdq;
+    }
+  if (first)
+    fail(model.path().empty() ? std::string("the model") : model.path(), " is already quantized (", qdq,
+         " QuantizeLinear/DequantizeLinear node", qdq == 1 ? "" : "s", ", the first ", first->describe(),
+         "); quantize its FP32 original instead, or run and evaluate this one as it is (octet run, octet eval)");
+}
+
+// The same samples, noting whether any input element read is nonzero: an all-zero calibration
+// set (an unfilled buffer, a wrong dtype read as zeros) gives ranges that mean nothing.
+SampleSource watch_for_nonzero(const SampleSource& samples, std::shared_ptr<std::atomic<bool>> any_nonzero) {
+  SampleSource watched = samples;
+  watched.get = [get = samples.get, any_nonzero](size_t i) {
+    std::vector<Tensor> inputs = get(i);
+    if (!*any_nonzero)
+      for (const Tensor& t : inputs)
+        if (std::any_of(t.bytes.begin(), t.bytes.end(), [](uint8_t b) { return b != 0; })) *any_nonzero = true;
+    return inputs;
+  };
+  return watched;
+}
+
+void warn_about_calibration_set(QuantizeReport& report, size_t count, size_t available, bool any_nonzero) {
+  if (count == 1)
+    report.warnings.push_back(cat("calibration used 1 sample", available > 1 ? "" : " (the data has only one)",
+                                  "; ranges from one sample rarely fit other inputs (the default is 300)"));
+  if (!any_nonzero)
+    report.warnings.push_back(cat("every calibration sample is all zeros; the ranges mean nothing (check the data)"));
+}
+
 }  // namespace
 
 namespace quant {
@@ -95,6 +137,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   if (!samples.get) fail("quantization: the sample source has no reader");
   report.calibration_samples = count;
   report.preset = preset_name(options.preset);
+  refuse_quantized_input(model);
 
   ir::Graph g = prepare_graph(model.graph(), options);
   {
@@ -136,6 +179,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   timer.done("select quantizers");
 
   StatsMap stats;
+  auto any_nonzero = std::make_shared<std::atomic<bool>>(false);
   const StatsFileKey key{graph_fingerprint(g), data_fingerprint(samples, count)};
   std::string why_not_reused;
   if (!options.stats_path.empty() && read_stats_file(options.stats_path, key, request, stats, why_not_reused)) {
@@ -147,10 +191,12 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
     collect.count = count;
     collect.threads = options.threads;
     collect.progress = options.progress;
-    stats = collect_statistics(g, request, samples, collect);
+    stats = collect_statistics(g, request, watch_for_nonzero(samples, any_nonzero), collect);
     if (!options.stats_path.empty()) write_stats_file(options.stats_path, key, stats);
   }
   timer.done(report.statistics_reused ? "statistics (reused)" : "statistics");
+  warn_about_calibration_set(report, count, samples.count,
+                             report.statistics_reused || request.tensors.empty() || *any_nonzero);
   keep_nonfinite_activations_fp32(g, setup, stats, count, report.warnings);
 
   for (ActivationQuantizer& a : setup.activations) {
@@ -188,19 +234,17 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   timer.done("insert QDQ");
 
   fill_report(report, g, setup);
+  std::string output_warning;
   if (options.report_subset_size > 0) {
     ir::Graph reference = qdq;
     fold_constant_dequantize(reference);
-    std::vector<std::string> outputs;
-    for (const LayerQuantizer& layer : setup.layers)
-      if (layer.quantized) outputs.push_back(g.value(g.nodes[static_cast<size_t>(layer.node)].outputs.at(0)).name);
-    const auto sqnr = layer_sqnr(g, reference, outputs, samples, std::min(count, options.report_subset_size), options.threads);
-    for (size_t i = 0, k = 0; i < setup.layers.size(); ++i)
-      if (setup.layers[i].quantized) report.layers[i].sqnr_db = sqnr.at(outputs[k++]);
+    output_warning =
+        report_quantization_error(report, g, reference, setup, samples, std::min(count, options.report_subset_size), options);
+    if (!output_warning.empty()) report.warnings.push_back(output_warning);
     timer.done("per-layer error");
   }
 
-  return {std::move(g), std::move(setup), std::move(stats), std::move(report), std::move(qdq)};
+  return {std::move(g), std::move(setup), std::move(stats), std::move(report), std::move(qdq), std::move(output_warning)};
 }
 
 }  // namespace quant

@@ -16,6 +16,7 @@ struct DefaultQuantizationState {
   StatsMap stats;          // the calibration statistics the pipeline collected
   QuantizeReport report;
   ir::Graph qdq;           // insert_qdq(fp32, setup), static shapes
+  std::string output_warning;  // the output check's warning in report.warnings, "" if none
 };
 
 DefaultQuantizationState default_quantization(const Model& model, const SampleSource& samples,

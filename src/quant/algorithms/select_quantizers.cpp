@@ -263,9 +263,14 @@ void QuantSetup::revert_layer(size_t index, const std::string& reason) {
 
 bool matches_ignored(const ir::Node& node, const std::string& pattern) {
   if (pattern.empty()) return false;
-  if (node.name == pattern) return true;
+  // PyTorch exports name nodes "/head/Gemm": a pattern without the leading '/' ("head*",
+  // "head/Gemm") matches them too, as POT's scopes are written.
+  const bool rooted = node.name.size() > 1 && node.name[0] == '/' && pattern[0] != '/';
+  const std::string name = rooted ? node.name.substr(1) : node.name;
+  if (node.name == pattern || name == pattern) return true;
   const bool glob = pattern.find_first_of("*?[") != std::string::npos;
-  if (glob && fnmatch(pattern.c_str(), node.name.c_str(), 0) == 0) return true;
+  if (glob && (fnmatch(pattern.c_str(), node.name.c_str(), 0) == 0 || fnmatch(pattern.c_str(), name.c_str(), 0) == 0))
+    return true;
   const std::string op = ir::op_name(node.op);
   if (op == pattern) return true;
   if (node.op == OpKind::FusedConv && pattern == "Conv") return true;

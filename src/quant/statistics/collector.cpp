@@ -67,7 +67,7 @@ StatsMap collect_statistics(const ir::Graph& graph, const StatisticsRequest& req
       if (has_nonfinite(observed[t])) nonfinite.push_back(t);
     if (!nonfinite.empty()) fed_by(nonfinite, skip);
     for (size_t t = 0; t < slots.size(); ++t) {
-      if (skip[t] && !has_nonfinite(observed[t])) slots[t]->skip();
+      if (skip[t] && !has_nonfinite(observed[t])) slots[t]->skip(observed[t]);
       else slots[t]->observe(observed[t]);
     }
     bar.update(i + 1);

@@ -63,7 +63,7 @@ float quantile_in_place(std::vector<float>& data, double q) {
 TensorStats::TensorStats(std::string name_, StatNeeds needs_)
     : name(std::move(name_)), needs(std::move(needs_)), histogram(needs.histogram_bins > 0 ? needs.histogram_bins : 8) {}
 
-void TensorStats::observe(const Tensor& sample) {
+size_t TensorStats::check_sample(const Tensor& sample) {
   if (sample.dtype != DType::kFloat32)
     fail("calibration: tensor '", name, "' is ", dtype_name(sample.dtype), "; only float32 tensors get ranges");
   const size_t index = samples + nonfinite_samples + skipped_samples;  // this sample's calibration index
@@ -71,6 +71,16 @@ void TensorStats::observe(const Tensor& sample) {
   else if (sample.shape != shape)
     fail("calibration: tensor '", name, "' has shape ", shape_str(sample.shape), " in sample ", index,
          " but ", shape_str(shape), " before");
+  return index;
+}
+
+void TensorStats::skip(const Tensor& sample) {
+  check_sample(sample);
+  ++skipped_samples;
+}
+
+void TensorStats::observe(const Tensor& sample) {
+  const size_t index = check_sample(sample);
   const float* x = sample.data<float>();
   const size_t n = static_cast<size_t>(sample.numel());
   if (n == 0) fail("calibration: tensor '", name, "' is empty");

@@ -50,11 +50,17 @@ struct TensorStats {
   // Adds one sample (float32). Throws naming the tensor if its shape changes between samples;
   // a sample with a NaN or an infinity only counts in nonfinite_samples.
   void observe(const Tensor& sample);
-  // Counts a sample left out of this tensor's statistics (see skipped_samples).
-  void skip() { ++skipped_samples; }
+  // Counts a sample left out of this tensor's statistics (see skipped_samples). Its shape still
+  // counts: when the first sample is the one left out, later ones are checked against it.
+  void skip(const Tensor& sample);
   std::vector<float> mean_map() const;
   // Mean over everything but `channel_axis`, per channel (from the mean map).
   std::vector<float> channel_mean(int channel_axis) const;
+
+ private:
+  // Checks dtype and shape (the first sample, observed or skipped, fixes the shape); returns
+  // the sample's calibration index.
+  size_t check_sample(const Tensor& sample);
 };
 
 // True if any element of a float32 tensor is NaN or infinite.
