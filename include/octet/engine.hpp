@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "octet/error.hpp"
+#include "octet/output.hpp"
 #include "octet/tensor.hpp"
 
 namespace octet {
@@ -94,9 +95,5 @@ class CompiledModel {
   std::shared_ptr<rt::Plan> plan_;
   std::vector<ValueInfo> inputs_, outputs_;
 };
-
-// Writes `bytes` to `path` atomically: a temporary file in the same folder, then rename.
-// Refuses to overwrite `protect` (the input model) when given.
-void write_file_atomically(const std::string& path, const std::string& bytes, const std::string& protect = "");
 
 }  // namespace octet

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_type.hpp"
 #include "octet/engine.hpp"
 #include "octet/error.hpp"
 
@@ -106,13 +107,7 @@ Tensor parse_npy(const std::string& bytes, const std::string& origin) {
 }
 
 Tensor read_npy(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_npy(ss.str(), path);
+  return parse_npy(read_regular_file(path), path);
 }
 
 std::string encode_npy(const Tensor& tensor) {

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/file_type.hpp"
 #include "octet/error.hpp"
 #include "octet/quantize.hpp"
 
@@ -280,11 +281,7 @@ QuantizeConfig parse_quantize_config(const std::string& text, const std::string&
 }
 
 QuantizeConfig read_quantize_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail(path, ": cannot read the config file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_quantize_config(ss.str(), path);
+  return parse_quantize_config(read_regular_file(path), path);
 }
 
 }  // namespace octet

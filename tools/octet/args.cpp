@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "octet/error.hpp"
+#include "octet/output.hpp"
 #include "tools/octet/commands.hpp"
 
 namespace octet::cli {
@@ -115,6 +116,11 @@ void check_output_paths(const NamedPaths& outputs, const NamedPaths& inputs) {
     for (size_t j = 0; j < i; ++j)
       if (!outputs[j].second.empty() && same_file(path, outputs[j].second))
         fail(flag, " ", path, " and ", outputs[j].first, " ", outputs[j].second, " name the same file");
+    try {
+      check_output_target(path);  // a folder, a device or a FIFO would be replaced by the rename
+    } catch (const Error& e) {
+      fail(flag, " ", e.what());
+    }
   }
 }
 

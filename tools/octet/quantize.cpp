@@ -178,7 +178,7 @@ int run(const Args& args) {
                      {{"MODEL", model_path}, {"--config", args.get("--config")}, {"--labels", data.labels},
                       {"--eval-labels", data.eval_labels}, {"--preprocess", data.preprocess}});
   // --data may be a list "x=a.npy,y=b.npy"; each existing file counts as an input.
-  for (const std::string& spec : {data.source, data.eval_source}) {
+  for (const auto& [flag, spec] : NamedPaths{{"--data", data.source}, {"--eval-data", data.eval_source}}) {
     std::string rest = spec;
     while (!rest.empty()) {
       const size_t comma = rest.find(',');
@@ -189,7 +189,7 @@ int run(const Args& args) {
         item = item.substr(eq + 1);
       if (std::filesystem::is_regular_file(item, ec))
         check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
-                           {{"--data", item}});
+                           {{flag, item}});
     }
   }
 
@@ -232,6 +232,8 @@ int run(const Args& args) {
     return quantize_accuracy_aware(args, model, samples, q, job);
   }
 
+  // Every file from here on (statistics, model, report) is staged and committed together at the end.
+  OutputTransaction outputs;
   QuantizeResult result = quantize(model, samples, q);
   // Warnings (a layer kept FP32 for NaN/Inf, an ignored-scope entry matching nothing) go to
   // stderr as well as into the report, so a script that keeps only stdout still sees them.
@@ -240,7 +242,7 @@ int run(const Args& args) {
 
   std::error_code ec;
   result.report.fp32_file_bytes = static_cast<int64_t>(std::filesystem::file_size(model_path, ec));
-  result.report.int8_file_bytes = static_cast<int64_t>(std::filesystem::file_size(output, ec));
+  result.report.int8_file_bytes = static_cast<int64_t>(std::filesystem::file_size(output_location(output), ec));
 
   // Evaluation: FP32 against INT8 on labeled data, when there is some to evaluate on.
   std::shared_ptr<Dataset> eval_data;
@@ -273,6 +275,7 @@ int run(const Args& args) {
 
   std::cout << report_table(result.report);
   if (args.has("--report")) write_file_atomically(args.get("--report"), report_to_json(result.report));
+  outputs.commit();
   std::cout << "wrote " << output << "\n";
   return 0;
 }

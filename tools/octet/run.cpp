@@ -115,9 +115,11 @@ int run(const Args& args) {
     targets.emplace_back(info.name, (std::filesystem::path(out_dir) / (file + ".npy")).string());
     check_output_paths({{"output '" + info.name + "'", targets.back().second}}, sources);
   }
+  OutputTransaction written;  // every .npy, or none: a failed run leaves the folder as it was
+  for (const auto& [name, path] : targets) data::write_npy(path, outputs.at(name));
+  written.commit();
   for (const auto& [name, path] : targets) {
     const Tensor& t = outputs.at(name);
-    data::write_npy(path, t);
     std::cout << name << " -> " << path << "  " << dtype_name(t.dtype) << " " << shape_str(t.shape) << "\n";
   }
   return 0;
