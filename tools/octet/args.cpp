@@ -94,6 +94,15 @@ std::pair<std::string, Shape> parse_shape_flag(const std::string& text) {
   return {text.substr(0, eq), shape};
 }
 
+size_t parse_sample_count(const std::string& flag, const std::string& text) {
+  size_t used = 0;
+  long long v = -1;
+  try { v = std::stoll(text, &used); } catch (...) { used = 0; }
+  if (used != text.size() || v < 1)
+    fail(flag, " wants a number of samples of at least 1, got '", excerpt(text), "' (leave the flag out for all samples)");
+  return static_cast<size_t>(v);
+}
+
 bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
   auto canonical = [](const std::string& p) {

@@ -134,13 +134,10 @@ int run(const Args& args) {
   data.eval_source = args.get("--eval-data", data.eval_source);
   data.eval_labels = args.get("--eval-labels", data.eval_labels);
   if (args.has("--seed")) data.seed = parse_count("--seed", args.get("--seed"));
-  if (args.has("--eval-subset")) data.eval_subset = parse_count("--eval-subset", args.get("--eval-subset"));
+  if (args.has("--eval-subset")) data.eval_subset = parse_sample_count("--eval-subset", args.get("--eval-subset"));
   if (data.source.empty()) fail("missing --data SPEC (calibration samples)");
 
-  if (args.has("--subset-size")) {
-    q.subset_size = parse_count("--subset-size", args.get("--subset-size"));
-    if (q.subset_size == 0) fail("--subset-size must be at least 1");
-  }
+  if (args.has("--subset-size")) q.subset_size = parse_sample_count("--subset-size", args.get("--subset-size"));
   if (args.has("--preset"))
     q.preset = parse_choice<QuantPreset>("--preset", args.get("--preset"),
                                          {{"performance", QuantPreset::kPerformance}, {"mixed", QuantPreset::kMixed}});
@@ -220,7 +217,19 @@ int run(const Args& args) {
   }
   SampleSource samples;
   samples.count = indices.size();
-  samples.get = [&](size_t i) { return calibration->sample(indices.at(i)).inputs; };
+  // Every sample against the first, so a folder of mixed image sizes names the odd file.
+  std::vector<Shape> first_shapes;
+  if (!indices.empty())
+    for (const Tensor& t : calibration->sample(indices[0]).inputs) first_shapes.push_back(t.shape);
+  samples.get = [&, first_shapes](size_t i) {
+    std::vector<Tensor> inputs = calibration->sample(indices.at(i)).inputs;
+    for (size_t k = 0; k < inputs.size() && k < first_shapes.size(); ++k)
+      if (inputs[k].shape != first_shapes[k])
+        fail(calibration->sample_name(indices.at(i)), ": a sample of shape ", shape_str(inputs[k].shape), ", but ",
+             calibration->sample_name(indices[0]), " has ", shape_str(first_shapes[k]),
+             " (calibration samples must all have one shape: check the preprocessing, e.g. resize and crop)");
+    return inputs;
+  };
 
   const std::string algorithm =
       args.get("--algorithm", config.algorithm == "AccuracyAwareQuantization" ? "accuracy-aware" : "default");
