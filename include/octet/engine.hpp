@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "octet/error.hpp"
+#include "octet/output.hpp"
 #include "octet/tensor.hpp"
 
 namespace octet {
@@ -102,9 +103,5 @@ class CompiledModel {
 // Median wall time in ms of `runs` runs on `inputs`, after one warm-up run: the latency that
 // octet's reports quote (octet bench prints the whole distribution).
 double median_latency_ms(CompiledModel& model, const std::vector<Tensor>& inputs, int runs);
-
-// Writes `bytes` to `path` atomically: a temporary file in the same folder, then rename.
-// Refuses to overwrite `protect` (the input model) when given.
-void write_file_atomically(const std::string& path, const std::string& bytes, const std::string& protect = "");
 
 }  // namespace octet

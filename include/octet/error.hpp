@@ -20,6 +20,13 @@ std::string cat(const Parts&... parts) {
   return os.str();
 }
 
+// A value quoted in a message: whole when short, else its start and its length, so that a
+// 50 MB string in a file does not become a 50 MB message.
+inline std::string excerpt(const std::string& text, size_t max = 80) {
+  if (text.size() <= max) return text;
+  return cat(text.substr(0, max), "... (", text.size(), " characters)");
+}
+
 template <class... Parts>
 [[noreturn]] void fail(const Parts&... parts) {
   throw Error(cat(parts...));

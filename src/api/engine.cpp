@@ -2,16 +2,8 @@
 #include "octet/engine.hpp"
 
 #include <omp.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <mutex>
 
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
@@ -31,57 +23,6 @@ ValueInfo info_of(const ir::Value& v) {
   info.dim_params = v.dim_params;
   return info;
 }
-
-// The temporary file write_file_atomically is writing, for the signal handler below. A
-// SIGINT/SIGTERM/SIGHUP (or SIGXFSZ: file size limit) during the write removes it and then
-// lets the signal take its default action, so an interrupted run leaves neither a partial
-// target (it is only ever renamed into place whole) nor a stray temporary file. SIGKILL
-// cannot be caught: then only the temporary file can remain, never a partial target.
-constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGXFSZ};
-char g_tmp_path[4096];
-volatile sig_atomic_t g_tmp_active = 0;
-
-extern "C" void remove_tmp_and_reraise(int sig) {
-  if (g_tmp_active) ::unlink(g_tmp_path);
-  ::raise(sig);  // SA_RESETHAND restored the default action; SA_NODEFER lets it through
-}
-
-// Installs the handler for the signals still at their default action (a caller that ignores
-// SIGHUP, as nohup does, keeps ignoring it) and restores them when the write is over.
-class TempFileGuard {
- public:
-  explicit TempFileGuard(const std::string& tmp) : lock_(mutex()) {
-    const size_t n = std::min(tmp.size(), sizeof g_tmp_path - 1);
-    std::memcpy(g_tmp_path, tmp.data(), n);
-    g_tmp_path[n] = '\0';
-    g_tmp_active = tmp.size() < sizeof g_tmp_path;
-    struct sigaction sa {};
-    sa.sa_handler = remove_tmp_and_reraise;
-    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
-      struct sigaction old {};
-      if (::sigaction(kCleanupSignals[i], nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;
-      installed_[i] = ::sigaction(kCleanupSignals[i], &sa, &old_[i]) == 0;
-    }
-  }
-  ~TempFileGuard() {
-    for (size_t i = 0; i < std::size(kCleanupSignals); ++i)
-      if (installed_[i]) ::sigaction(kCleanupSignals[i], &old_[i], nullptr);
-    g_tmp_active = 0;
-  }
-  TempFileGuard(const TempFileGuard&) = delete;
-  TempFileGuard& operator=(const TempFileGuard&) = delete;
-
- private:
-  static std::mutex& mutex() {
-    static std::mutex m;
-    return m;
-  }
-  std::lock_guard<std::mutex> lock_;
-  bool installed_[std::size(kCleanupSignals)] = {};
-  struct sigaction old_[std::size(kCleanupSignals)] = {};
-};
 
 }  // namespace
 
@@ -200,34 +141,5 @@ std::vector<NodeKernel> CompiledModel::kernels() const {
 void CompiledModel::set_profiling(bool on) { plan_->set_profiling(on); }
 size_t CompiledModel::arena_bytes() const { return plan_->arena_bytes(); }
 int CompiledModel::threads() const { return plan_->threads(); }
-
-void write_file_atomically(const std::string& path, const std::string& bytes, const std::string& protect) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!protect.empty() && fs::exists(path, ec) && fs::equivalent(path, protect, ec))
-    fail(path, ": refusing to overwrite the input file; choose another output path");
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec)) fail(path, ": folder '", dir.string(), "' does not exist");
-  const fs::path tmp = dir / cat(".", target.filename().string(), ".tmp.", getpid());
-  TempFileGuard guard(tmp.string());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, ": cannot write in folder '", dir.string(), "'");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ec);
-      fail(path, ": write failed (disk full?)");
-    }
-  }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignore;
-    fs::remove(tmp, ignore);
-    fail(path, ": cannot rename the temporary file into place: ", ec.message());
-  }
-}
 
 }  // namespace octet

@@ -3,8 +3,11 @@
 // (which then also fixes the samples and their order), or from a plain label file matched to
 // the sorted file list. The order is always deterministic: sorted paths or the list's order.
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "data/datasets.hpp"
 #include "data/image_header.hpp"
@@ -25,15 +28,38 @@ bool is_image_file(const fs::path& p) {
   return false;
 }
 
-// Image files under `dir` (recursively), sorted by path so the order never depends on the
-// file system.
-std::vector<std::string> list_images(const fs::path& dir) {
+// Image files under `dir` (recursively), sorted by path so the order never depends on the file
+// system. Symlinked folders are followed (a class folder may live elsewhere), but every folder
+// and every file is visited once, by device and inode: a link back up the tree ("a/up -> ..")
+// is a cycle, and a second way to the same image is the same sample, not another one.
+// `seen` spans the whole dataset, so two class folders cannot share images either.
+// The caller marks the dataset folder and the class folders seen before the first walk.
+using FileId = std::pair<dev_t, ino_t>;
+bool id_of(const fs::path& p, FileId& id) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return false;
+  id = {st.st_dev, st.st_ino};
+  return true;
+}
+
+std::vector<std::string> list_images(const fs::path& dir, std::set<FileId>& seen) {
   std::vector<std::string> files;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path().string());
-  if (ec) fail(dir.string(), ": cannot list (", ec.message(), ")");
+  std::vector<fs::path> pending = {dir};
+  FileId id;
+  while (!pending.empty()) {
+    const fs::path folder = pending.back();
+    pending.pop_back();
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::error_code type_ec;
+      const bool is_dir = it->is_directory(type_ec), is_file = !is_dir && it->is_regular_file(type_ec);
+      if (!(is_dir || (is_file && is_image_file(it->path()))) || !id_of(it->path(), id)) continue;
+      if (!seen.insert(id).second) continue;
+      if (is_dir) pending.push_back(it->path());
+      else files.push_back(it->path().string());
+    }
+    if (ec) fail(folder.string(), ": cannot list (", ec.message(), ")");
+  }
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -57,16 +83,21 @@ class FolderDataset : public Dataset {
     for (const auto& entry : fs::directory_iterator(folder, ec))
       if (entry.is_directory(ec)) classes.push_back(entry.path());
     std::sort(classes.begin(), classes.end());
+    std::set<FileId> seen;
+    FileId id;
+    for (const fs::path& p : classes)
+      if (id_of(p, id)) seen.insert(id);
+    if (id_of(folder, id)) seen.insert(id);
     if (!classes.empty() && labels_path.empty()) {
       for (size_t c = 0; c < classes.size(); ++c) {
         class_names_.push_back(classes[c].filename().string());
-        for (std::string& f : list_images(classes[c])) {
+        for (std::string& f : list_images(classes[c], seen)) {
           files_.push_back(std::move(f));
           labels_.push_back(static_cast<int64_t>(c));
         }
       }
     } else {
-      files_ = list_images(folder);
+      files_ = list_images(folder, seen);
     }
     if (files_.empty())
       fail(folder, ": no images found (looked for .jpg, .jpeg, .png, .bmp, .ppm, .pgm, .tif, .webp",

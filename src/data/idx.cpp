@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/file_type.hpp"
 #include "core/limits.hpp"
 #include "octet/error.hpp"
 
@@ -90,8 +91,8 @@ bool IdxArray::looks_like_idx(const std::string& path) {
 }
 
 std::shared_ptr<const IdxArray> IdxArray::open(const std::string& path) {
+  require_regular_file(path);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such file");
   auto a = std::make_shared<IdxArray>();
   a->path_ = path;
   const uint8_t* bytes;

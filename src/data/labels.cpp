@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_type.hpp"
 #include "data/idx.hpp"
 #include "data/mapped_file.hpp"
 #include "data/npy.hpp"
@@ -50,8 +51,7 @@ void check_label_shape(const Shape& shape, const std::string& path) {
 }  // namespace
 
 std::vector<int64_t> read_labels(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such labels file");
+  require_regular_file(path);
   if (starts_with_npy_magic(path)) {
     MappedFile file(path);
     const NpyHeader h = parse_npy_header(file.data(), file.size(), path);
@@ -80,6 +80,7 @@ std::vector<int64_t> read_labels(const std::string& path) {
 }
 
 bool is_label_list(const std::string& path) {
+  require_regular_file(path);  // before opening: a FIFO would block
   if (starts_with_npy_magic(path) || IdxArray::looks_like_idx(path)) return false;
   std::ifstream in(path);
   std::string line;

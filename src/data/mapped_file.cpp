@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/file_type.hpp"
 #include "octet/error.hpp"
 
 namespace octet::data {
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
+  require_regular_file(path);  // before open(2): a FIFO with no writer would block it forever
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail(path, ": cannot open (", std::strerror(errno), ")");
   struct stat st {};

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_type.hpp"
 #include "octet/engine.hpp"
 #include "octet/error.hpp"
 
@@ -26,6 +27,8 @@ constexpr DescrName kDescrs[] = {
 std::string header_field(const std::string& header, const std::string& key, const std::string& origin) {
   const auto k = header.find("'" + key + "'");
   if (k == std::string::npos) fail(origin, ": .npy header has no '", key, "'");
+  // numpy's own reader takes the last of two equal keys; a header that says two things is refused.
+  if (header.find("'" + key + "'", k + 1) != std::string::npos) fail(origin, ": .npy header gives '", key, "' twice");
   auto colon = header.find(':', k);
   if (colon == std::string::npos) fail(origin, ": malformed .npy header");
   auto start = header.find_first_not_of(' ', colon + 1);
@@ -60,7 +63,7 @@ NpyHeader parse_npy_header(const char* data, size_t size, const std::string& ori
   const std::string header(data + header_start, header_len);
   std::string descr = header_field(header, "descr", origin);
   if (descr.size() < 2 || descr.front() != '\'' || descr.back() != '\'')
-    fail(origin, ": .npy 'descr' must be a quoted string, not '", descr, "'");
+    fail(origin, ": .npy 'descr' must be a quoted string, not '", excerpt(descr), "'");
   descr = descr.substr(1, descr.size() - 2);
   DType dtype = DType::kUndefined;
   for (const DescrName& d : kDescrs)
@@ -69,11 +72,12 @@ NpyHeader parse_npy_header(const char* data, size_t size, const std::string& ori
   if (dtype == DType::kUndefined && descr.size() == 3 && descr[0] == '<')
     for (const DescrName& d : kDescrs)
       if (d.descr[0] == '|' && descr.substr(1) == std::string(d.descr + 1)) dtype = d.dtype;
-  if (dtype == DType::kUndefined) fail(origin, ": .npy dtype '", descr, "' is not supported (little-endian numeric only)");
+  if (dtype == DType::kUndefined)
+    fail(origin, ": .npy dtype '", excerpt(descr), "' is not supported (little-endian numeric only)");
   if (header_field(header, "fortran_order", origin) != "False") fail(origin, ": Fortran-order .npy arrays are not supported");
   const std::string shape_text = header_field(header, "shape", origin);
   if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')')
-    fail(origin, ": .npy 'shape' must be a tuple, not '", shape_text, "'");
+    fail(origin, ": .npy 'shape' must be a tuple, not '", excerpt(shape_text), "'");
   Shape shape;
   std::string inner = shape_text.substr(1, shape_text.size() - 2);
   std::stringstream ss(inner);
@@ -84,7 +88,7 @@ NpyHeader parse_npy_header(const char* data, size_t size, const std::string& ori
     size_t used = 0;
     int64_t d = -1;
     try { d = std::stoll(part.substr(b), &used); } catch (...) { d = -1; }
-    if (d < 0) fail(origin, ": bad .npy shape ", shape_text);
+    if (d < 0) fail(origin, ": bad .npy shape ", excerpt(shape_text));
     shape.push_back(d);
   }
   const size_t data_start = header_start + header_len;
@@ -106,13 +110,7 @@ Tensor parse_npy(const std::string& bytes, const std::string& origin) {
 }
 
 Tensor read_npy(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_npy(ss.str(), path);
+  return parse_npy(read_regular_file(path), path);
 }
 
 std::string encode_npy(const Tensor& tensor) {

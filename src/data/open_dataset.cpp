@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/file_type.hpp"
 #include "data/datasets.hpp"
 #include "data/idx.hpp"
 
@@ -95,6 +96,7 @@ std::shared_ptr<Dataset> open_dataset(const std::string& spec, const std::string
   if (is_npy_list(spec)) return data::make_npy_dataset(npy_list(spec), labels);
   if (fs::is_directory(spec, ec)) return data::make_folder_dataset(spec, labels, preprocess.value_or(Preprocess{}));
   if (!fs::exists(spec, ec)) fail(spec, ": no such file or folder");
+  require_regular_file(spec);  // before anything opens it: a FIFO would block
   if (is_npy(spec)) return data::make_npy_dataset({{"", spec}}, labels);
   if (data::IdxArray::looks_like_idx(spec)) return data::make_idx_dataset(spec, labels, preprocess.value_or(Preprocess{}), "");
   fail(spec, ": not a dataset this version reads (want fashion-mnist[:train|:test], FILE.npy, NAME=FILE.npy,..., "

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/json_strict.hpp"
 #include "ir/graph.hpp"
 #include "octet/data.hpp"
 #include "octet/engine.hpp"
@@ -47,13 +48,8 @@ std::pair<int, int> size_pair(const json& v, const std::string& key, const std::
 }  // namespace
 
 void Preprocess::merge_json(const std::string& text, const std::string& origin) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    fail(origin, ": preprocess is not valid JSON (", e.what(), ")");
-  }
-  if (!j.is_object()) fail(origin, ": preprocess wants a JSON object, got ", j.dump());
+  const json j = parse_json_strict(text, origin + " (preprocess)");
+  if (!j.is_object()) fail(origin, ": preprocess wants a JSON object, got ", excerpt(j.dump()));
   for (const auto& [key, v] : j.items()) {
     if (key == "resize_shorter") {
       if (!v.is_number_integer() || v.get<int>() < 0) fail(origin, ": preprocess key 'resize_shorter' wants a size");

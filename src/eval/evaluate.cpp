@@ -11,6 +11,7 @@ namespace {
 
 struct LoadedBatch {
   std::vector<Sample> samples;               // good samples, in order
+  std::vector<std::string> names;            // their names (file or array[index]), for messages
   std::vector<std::string> skipped;          // messages of bad ones
 };
 
@@ -19,6 +20,7 @@ LoadedBatch load(const Dataset& data, const std::vector<size_t>& indices, size_t
   for (size_t i = begin; i < end; ++i) {
     try {
       b.samples.push_back(data.sample(indices[i]));
+      b.names.push_back(data.sample_name(indices[i]));
     } catch (const BadSampleError& e) {
       if (!skip_bad) throw;
       b.skipped.push_back(e.what());
@@ -100,7 +102,6 @@ EvalResult evaluate(CompiledModel& model, const Dataset& data, Metric& metric, c
   EvalResult result;
   result.metric = metric.name();
   metric.reset();
-  bool checked = false;
   const size_t n = indices.size(), step = static_cast<size_t>(batch);
   auto launch = [&](size_t begin) {
     return std::async(std::launch::async, load, std::cref(data), std::cref(indices), begin, std::min(n, begin + step),
@@ -115,11 +116,10 @@ EvalResult evaluate(CompiledModel& model, const Dataset& data, Metric& metric, c
       if (result.skipped_messages.size() < 10) result.skipped_messages.push_back(std::move(m));
     }
     if (!b.samples.empty()) {
-      if (!checked) {
-        const std::string name = data.sample_name(indices[begin]);
-        check_fit(model, "model", b.samples[0], order, data, name);
-        if (options.reference) check_fit(*options.reference, "reference model", b.samples[0], order, data, name);
-        checked = true;
+      // Every sample, not only the first: an image folder of mixed sizes is named at the odd file.
+      for (size_t k = 0; k < b.samples.size(); ++k) {
+        check_fit(model, "model", b.samples[k], order, data, b.names[k]);
+        if (options.reference) check_fit(*options.reference, "reference model", b.samples[k], order, data, b.names[k]);
       }
       const int64_t rows = static_cast<int64_t>(b.samples.size());
       const std::vector<Tensor> inputs = stack(b.samples, order, batch);
@@ -132,7 +132,11 @@ EvalResult evaluate(CompiledModel& model, const Dataset& data, Metric& metric, c
       std::vector<int64_t> labels;
       if (data.has_labels())
         for (const Sample& s : b.samples) labels.insert(labels.end(), s.labels.begin(), s.labels.end());
-      metric.update(outputs, reference, labels);
+      try {
+        metric.update(outputs, reference, labels);
+      } catch (const Error& e) {  // a label out of range: say in which samples
+        fail(e.what(), " (in ", b.names.size() == 1 ? b.names[0] : cat(b.names.front(), " ... ", b.names.back()), ")");
+      }
       result.samples += b.samples.size();
     }
     if (options.progress) options.progress(std::min(n, begin + step), n);

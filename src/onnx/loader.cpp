@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/file_type.hpp"
 #include "octet/error.hpp"
 #include "onnx/tensor_proto.hpp"
 
@@ -227,13 +228,7 @@ ir::Graph load_model_from_bytes(const std::string& bytes, const std::string& ori
 }
 
 ir::Graph load_model(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_model_from_bytes(ss.str(), path);
+  return load_model_from_bytes(read_regular_file(path), path);
 }
 
 }  // namespace octet::onnx_io

@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/file_type.hpp"
+#include "core/json_strict.hpp"
 #include "octet/error.hpp"
 #include "octet/quantize.hpp"
 
@@ -49,7 +51,7 @@ class Object {
   // Fails naming the first key nothing asked for (a typo, usually).
   void check_unknown() const {
     for (const auto& [key, value] : j_.items())
-      if (!seen_.count(key)) fail(origin_, ": unknown key '", where(key), "'");
+      if (!seen_.count(key)) fail(origin_, ": unknown key '", excerpt(where(key)), "'");
   }
   bool has(const std::string& key) {
     seen_.insert(key);
@@ -92,7 +94,7 @@ class Object {
       if (name == s) { out = value; return; }
       names += (names.empty() ? "" : ", ") + name;
     }
-    fail(origin_, ": '", where(key), "' is '", s, "'; it must be one of: ", names);
+    fail(origin_, ": '", where(key), "' is '", excerpt(s), "'; it must be one of: ", names);
   }
   // A quantization enum by its plain name, through the one table (enum_names.cpp).
   template <class E>
@@ -253,12 +255,16 @@ void read_algorithms(Object& parent, QuantizeConfig& config) {
   if (!parent.has("algorithms")) return;
   const json& list = parent.at("algorithms");
   if (!list.is_array()) parent.type_error("algorithms", "a list of {\"name\": ..., \"params\": {...}}");
+  // One run is one algorithm: a second entry would silently override the first's settings.
+  if (list.size() > 1)
+    fail(parent.origin(), ": '", parent.where("algorithms"), "' has ", list.size(),
+         " entries; octet runs one algorithm per config (DefaultQuantization or AccuracyAwareQuantization)");
   for (size_t i = 0; i < list.size(); ++i) {
     Object algo(list[i], cat(parent.where("algorithms"), "[", i, "]"), parent.ctx());
     std::string name;
     algo.string("name", name);
     if (name != "DefaultQuantization" && name != "AccuracyAwareQuantization")
-      fail(parent.origin(), ": '", algo.where("name"), "' is '", name,
+      fail(parent.origin(), ": '", algo.where("name"), "' is '", excerpt(name),
            "'; octet knows \"DefaultQuantization\" and \"AccuracyAwareQuantization\"");
     config.algorithm = name;
     if (algo.has("params")) {
@@ -277,7 +283,7 @@ void read_data(Object& top, QuantizeConfig& config) {
   for (const auto& [key, value] : d.items()) {
     if (value.is_string()) config.data[key] = value.get<std::string>();
     else if (value.is_number() || value.is_boolean() || value.is_object() || value.is_array()) config.data[key] = value.dump();
-    else fail(top.origin(), ": 'data.", key, "' must be a string, number, list or object");
+    else fail(top.origin(), ": 'data.", excerpt(key), "' must be a string, number, list or object");
   }
 }
 
@@ -300,12 +306,7 @@ void read_engine(Object& top, QuantizeConfig& config) {
 }  // namespace
 
 QuantizeConfig parse_quantize_config(const std::string& text, const std::string& origin) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1E999
-    fail(origin, ": not valid JSON: ", e.what());
-  }
+  const json j = parse_json_strict(text, origin);
   QuantizeConfig config;
   Context ctx{origin, {}};
   Object top(j, "", ctx);
@@ -352,11 +353,7 @@ QuantizeConfig parse_quantize_config(const std::string& text, const std::string&
 }
 
 QuantizeConfig read_quantize_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail(path, ": cannot read the config file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  QuantizeConfig config = parse_quantize_config(ss.str(), path);
+  QuantizeConfig config = parse_quantize_config(read_regular_file(path), path);
   // Paths in the file are relative to the file's folder, wherever octet is started from.
   config.base_dir = std::filesystem::path(path).parent_path().string();
   if (config.base_dir.empty()) config.base_dir = ".";

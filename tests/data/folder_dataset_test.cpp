@@ -174,5 +174,29 @@ TEST(PreprocessJson, RoundTripsAndRefusesTypos) {
   expect_error([] { Preprocess::from_json("{not json", "flags"); }, {"flags", "JSON"});
 }
 
+// Symlinks back up the tree: the walk ends, and each image is one sample whichever way it is
+// reached (a class folder linked from elsewhere is still followed).
+TEST_F(FolderDataset, SymlinkLoopsEndAndCountEachImageOnce) {
+  for (const char* f : {"imgs/a/1.png", "imgs/a/2.png", "imgs/b/1.png", "imgs/b/2.png"})
+    write_image(f, 2, 2, 3, pattern(2, 2, 10));
+  std::filesystem::create_directory_symlink("..", path("imgs/a/up"));
+  auto one_loop = open_dataset(path("imgs"));
+  EXPECT_EQ(one_loop->size(), 4u);
+  EXPECT_EQ(one_loop->describe(), path("imgs") + " (4 images, 2 classes, labelled)");
+  std::filesystem::create_directory_symlink("..", path("imgs/b/up"));
+  std::filesystem::create_directory_symlink("../../imgs", path("imgs/b/again"));
+  auto loops = open_dataset(path("imgs"));
+  ASSERT_EQ(loops->size(), 4u);
+  EXPECT_EQ(loops->sample(2).labels, std::vector<int64_t>{1});  // b's images stay b's
+  // A flat folder with a loop, and a class folder that is a link to one outside the tree.
+  write_image("flat/x.png", 2, 2, 3, pattern(2, 2, 10));
+  std::filesystem::create_directory_symlink(".", path("flat/self"));
+  EXPECT_EQ(open_dataset(path("flat"))->size(), 1u);
+  write_image("outside/4.png", 2, 2, 3, pattern(2, 2, 10));
+  std::filesystem::create_directory_symlink(path("outside"), path("linked/a"));
+  write_image("linked/z/3.png", 2, 2, 3, pattern(2, 2, 10));
+  EXPECT_EQ(open_dataset(path("linked"))->size(), 2u);
+}
+
 }  // namespace
 }  // namespace octet::testing

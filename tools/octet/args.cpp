@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "octet/error.hpp"
+#include "octet/output.hpp"
 #include "tools/octet/commands.hpp"
 
 namespace octet::cli {
@@ -99,6 +100,15 @@ std::pair<std::string, Shape> parse_shape_flag(const std::string& text) {
   return {text.substr(0, eq), shape};
 }
 
+size_t parse_sample_count(const std::string& flag, const std::string& text) {
+  size_t used = 0;
+  long long v = -1;
+  try { v = std::stoll(text, &used); } catch (...) { used = 0; }
+  if (used != text.size() || v < 1)
+    fail(flag, " wants a number of samples of at least 1, got '", excerpt(text), "' (leave the flag out for all samples)");
+  return static_cast<size_t>(v);
+}
+
 bool same_file(const std::string& a, const std::string& b) {
   namespace fs = std::filesystem;
   auto canonical = [](const std::string& p) {
@@ -121,6 +131,11 @@ void check_output_paths(const NamedPaths& outputs, const NamedPaths& inputs) {
     for (size_t j = 0; j < i; ++j)
       if (!outputs[j].second.empty() && same_file(path, outputs[j].second))
         fail(flag, " ", path, " and ", outputs[j].first, " ", outputs[j].second, " name the same file");
+    try {
+      check_output_target(path);  // a folder, a device or a FIFO would be replaced by the rename
+    } catch (const Error& e) {
+      fail(flag, " ", e.what());
+    }
   }
 }
 

@@ -54,6 +54,11 @@ void check_output_paths(const NamedPaths& outputs, const NamedPaths& inputs);
 // error. The engine may still run a model of small layers on one (see CompiledModel::threads).
 int parse_threads(const Args& args);
 
+// A number of samples (--subset, --subset-size, --eval-subset): at least 1, the same rule for
+// every command; leaving the flag out is what means "all" (0 used to mean all for some flags
+// and be an error for others).
+size_t parse_sample_count(const std::string& flag, const std::string& text);
+
 // "NAME=1,3,224,224" -> {NAME, {1,3,224,224}}.
 std::pair<std::string, Shape> parse_shape_flag(const std::string& text);
 

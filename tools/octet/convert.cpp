@@ -85,6 +85,7 @@ int run(const Args& args) {
   std::error_code ec;
   if (canonical(in_path) == canonical(out_path) || (fs::exists(out_path, ec) && fs::equivalent(in_path, out_path, ec)))
     fail(out_path, ": refusing to overwrite the input model; choose another output path");
+  check_output_target(out_path);
   const double tolerance = args.get_double("--tolerance", 1e-4);
   if (!(tolerance >= 0)) fail("--tolerance must be a non-negative number");
 
@@ -104,7 +105,9 @@ int run(const Args& args) {
   const passes::PassLog log = passes::optimize(*graph, pass_options);
   for (const std::string& line : log) std::cout << "  " << line << "\n";
   const Model optimized(graph);
+  OutputTransaction saving;  // the model and its external data file, or neither
   optimized.save(out_path);
+  saving.commit();
   std::cout << "wrote " << out_path << ": " << nodes_before << " -> " << graph->live_node_count() << " nodes\n";
   if (args.has("--no-check")) return 0;
 

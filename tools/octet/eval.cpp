@@ -102,7 +102,7 @@ int run(const Args& args) {
   auto metric = make_metric(metric_name);
 
   EvalOptions options;
-  options.subset = args.has("--subset") ? parse_count("--subset", args.get("--subset")) : 0;
+  options.subset = args.has("--subset") ? parse_sample_count("--subset", args.get("--subset")) : 0;
   options.seed = args.has("--seed") ? parse_count("--seed", args.get("--seed")) : 0;
   options.skip_bad = args.has("--skip-bad");
   if (isatty(STDERR_FILENO)) options.progress = progress_bar;

@@ -118,13 +118,10 @@ int run(const Args& args) {
   data.eval_source = args.get("--eval-data", data.eval_source);
   data.eval_labels = args.get("--eval-labels", data.eval_labels);
   if (args.has("--seed")) data.seed = parse_count("--seed", args.get("--seed"));
-  if (args.has("--eval-subset")) data.eval_subset = parse_count("--eval-subset", args.get("--eval-subset"));
+  if (args.has("--eval-subset")) data.eval_subset = parse_sample_count("--eval-subset", args.get("--eval-subset"));
   if (data.source.empty()) fail("missing --data SPEC (calibration samples)");
 
-  if (args.has("--subset-size")) {
-    q.subset_size = parse_count("--subset-size", args.get("--subset-size"));
-    if (q.subset_size == 0) fail("--subset-size must be at least 1");
-  }
+  if (args.has("--subset-size")) q.subset_size = parse_sample_count("--subset-size", args.get("--subset-size"));
   if (args.has("--preset")) q.preset = parse_preset(args.get("--preset"), "--preset");
   if (args.has("--model-type")) q.model_type = parse_model_type(args.get("--model-type"), "--model-type");
   for (const std::string& name : args.get_all("--ignore")) q.ignored.push_back(name);
@@ -151,10 +148,10 @@ int run(const Args& args) {
   check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
                      {{"MODEL", model_path}, {"--config", args.get("--config")}, {"--labels", data.labels},
                       {"--eval-labels", data.eval_labels}, {"--preprocess", data.preprocess}});
-  for (const std::string& spec : {data.source, data.eval_source})
+  for (const auto& [flag, spec] : NamedPaths{{"--data", data.source}, {"--eval-data", data.eval_source}})
     for (const std::string& file : dataset_files(spec))
       check_output_paths({{"-o", output}, {"--report", report_path}, {"--plot", plot_path}, {"--stats", q.stats_path}},
-                         {{"--data", file}});
+                         {{flag, file}});
 
   Model model = Model::load(model_path);
   const std::optional<Preprocess> preprocess = Preprocess::for_model(model, data.preprocess, "--preprocess");
@@ -177,7 +174,26 @@ int run(const Args& args) {
                       calibration->sample_name(indices[0]), model_path);
   SampleSource samples;
   samples.count = indices.size();
-  samples.get = calibration_sample;
+  // Every sample against the first where the model fixes the dim, so a folder of mixed image
+  // sizes names the odd file; dims the model leaves open may vary (calibration runs one sample
+  // at a time, at its own shape).
+  std::vector<Shape> first_shapes;
+  if (!indices.empty())
+    for (const Tensor& t : calibration_sample(0)) first_shapes.push_back(t.shape);
+  samples.get = [&, first_shapes, calibration_sample](size_t i) {
+    std::vector<Tensor> inputs = calibration_sample(i);
+    for (size_t k = 0; k < inputs.size() && k < first_shapes.size() && k < wanted.size(); ++k) {
+      bool same = inputs[k].shape.size() == first_shapes[k].size();
+      for (size_t d = 0; same && d < first_shapes[k].size(); ++d)
+        same = inputs[k].shape[d] == first_shapes[k][d] ||
+               (d < wanted[k].shape.size() && wanted[k].shape[d] < 0 && !q.input_shapes.count(wanted[k].name));
+      if (!same)
+        fail(calibration->sample_name(indices.at(i)), ": a sample of shape ", shape_str(inputs[k].shape), ", but ",
+             calibration->sample_name(indices[0]), " has ", shape_str(first_shapes[k]),
+             " (calibration samples must agree on the dims the model fixes: check the preprocessing, e.g. resize and crop)");
+    }
+    return inputs;
+  };
 
   const std::string algorithm =
       args.get("--algorithm", config.algorithm == "AccuracyAwareQuantization" ? "accuracy-aware" : "default");
@@ -190,13 +206,15 @@ int run(const Args& args) {
     return quantize_accuracy_aware(args, model, samples, q, job);
   }
 
+  // Every file from here on (statistics, model, report) is staged and committed together at the end.
+  OutputTransaction outputs;
   QuantizeResult result = quantize(model, samples, q);
   if (!stored_preprocess.empty()) result.model.mutable_graph().metadata["octet.preprocess"] = stored_preprocess;
   result.model.save(output);
 
   std::error_code ec;
   result.report.fp32_file_bytes = static_cast<int64_t>(std::filesystem::file_size(model_path, ec));
-  result.report.int8_file_bytes = static_cast<int64_t>(std::filesystem::file_size(output, ec));
+  result.report.int8_file_bytes = static_cast<int64_t>(std::filesystem::file_size(output_location(output), ec));
 
   // Evaluation: FP32 against INT8 on labeled data, when there is some to evaluate on.
   std::shared_ptr<Dataset> eval_data;
@@ -238,6 +256,7 @@ int run(const Args& args) {
   for (const std::string& w : result.report.warnings) std::cerr << "octet quantize: warning: " << w << "\n";
   std::cout << report_table(result.report, /*with_warnings=*/false);
   if (args.has("--report")) write_file_atomically(args.get("--report"), report_to_json(result.report));
+  outputs.commit();
   std::cout << "wrote " << output << "\n";
   return 0;
 }

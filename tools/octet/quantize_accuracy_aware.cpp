@@ -125,23 +125,24 @@ int quantize_accuracy_aware(const Args& args, const Model& model, const SampleSo
   if (c.metric.empty() && !data.has_labels())
     std::cerr << "octet quantize: " << data.describe() << " has no labels; the metric is agreement with FP32\n";
 
+  OutputTransaction outputs;  // statistics, picture, report and model: all or none
   AccuracyAwareResult result = quantize_with_accuracy_control(model, calibration, eval, options, c);
   for (const std::string& w : result.report.quantize.warnings) std::cerr << "octet quantize: warning: " << w << "\n";
   result.report.notes.push_back(cat("evaluation data: ", data.describe(), "; ", tune.size(), " samples tuned on",
                                     held.empty() ? std::string() : cat(", ", held.size(), " held out")));
   std::cout << accuracy_aware_table(result.report) << std::flush;
-  // The report and picture first: a search of minutes is not lost if the model cannot be written.
   std::string plot = args.get("--plot");
   if (args.has("--report") && plot.empty())
     plot = std::filesystem::path(args.get("--report")).replace_extension(".svg").string();
   if (!plot.empty()) write_file_atomically(plot, accuracy_aware_svg(result.report));
   std::error_code ec;
   result.report.quantize.fp32_file_bytes = static_cast<int64_t>(std::filesystem::file_size(job.model_path, ec));
-  if (args.has("--report")) write_file_atomically(args.get("--report"), accuracy_aware_json(result.report));
   if (!job.preprocess.empty()) result.model.mutable_graph().metadata["octet.preprocess"] = job.preprocess;
   result.model.save(job.output);
-  result.report.quantize.int8_file_bytes = static_cast<int64_t>(std::filesystem::file_size(job.output, ec));
+  result.report.quantize.int8_file_bytes =
+      static_cast<int64_t>(std::filesystem::file_size(output_location(job.output), ec));
   if (args.has("--report")) write_file_atomically(args.get("--report"), accuracy_aware_json(result.report));
+  outputs.commit();
   std::cout << "wrote " << job.output << (plot.empty() ? "" : " and " + plot) << "\n";
   if (!result.report.bound_met) {
     std::cerr << "octet quantize: the accuracy bound was NOT met (drop " << result.report.final_drop << " > allowed "

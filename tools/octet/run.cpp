@@ -8,6 +8,7 @@
 #include <set>
 
 #include "data/npy.hpp"
+#include "ir/graph.hpp"
 #include "octet/engine.hpp"
 #include "tools/octet/commands.hpp"
 
@@ -70,7 +71,15 @@ int run(const Args& args) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) fail("--input wants NAME=FILE.npy, got '", spec, "'");
     const std::string name = spec.substr(0, eq), file = spec.substr(eq + 1);
-    if (!declared.count(name)) fail(model_path, " has no input named '", name, "' (its inputs: ", input_list, ")");
+    if (!declared.count(name)) {
+      // ONNX lets an initializer also be listed as an input (a default value); octet takes
+      // such a tensor as a constant, so say that rather than that the name is unknown.
+      for (const ir::Value& v : model.graph().values)
+        if (v.name == name && v.is_constant())
+          fail(model_path, ": '", name, "' is an initializer that the model also lists as an input (a default value);"
+               " octet runs it as a constant and does not take it as an input (its inputs: ", input_list, ")");
+      fail(model_path, " has no input named '", name, "' (its inputs: ", input_list, ")");
+    }
     if (inputs.count(name)) fail("input '", name, "' given twice");
     inputs[name] = data::read_npy(file);
     files[name] = file;
@@ -115,9 +124,11 @@ int run(const Args& args) {
     targets.emplace_back(info.name, (std::filesystem::path(out_dir) / (file + ".npy")).string());
     check_output_paths({{"output '" + info.name + "'", targets.back().second}}, sources);
   }
+  OutputTransaction written;  // every .npy, or none: a failed run leaves the folder as it was
+  for (const auto& [name, path] : targets) data::write_npy(path, outputs.at(name));
+  written.commit();
   for (const auto& [name, path] : targets) {
     const Tensor& t = outputs.at(name);
-    data::write_npy(path, t);
     std::cout << name << " -> " << path << "  " << dtype_name(t.dtype) << " " << shape_str(t.shape) << "\n";
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_type.hpp"
 #include "octet/engine.hpp"
 #include "octet/error.hpp"
 
@@ -184,9 +185,8 @@ bool read_stats_file(const std::string& path, const StatsFileKey& key, const Sta
     why = "no statistics file yet";
     return false;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, ": cannot read the statistics file");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // This run's own statistics, when an output transaction holds them unwritten yet.
+  const std::string bytes = read_regular_file(output_location(path));
   Reader r(bytes, path);
   if (bytes.size() < 8 || r.str() != kMagic) fail(path, ": not an octet statistics file");
   const uint32_t version = r.pod<uint32_t>();
