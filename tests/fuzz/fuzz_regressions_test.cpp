@@ -18,6 +18,7 @@ int quant_config(const uint8_t* data, size_t size);
 int npy(const uint8_t* data, size_t size);
 int idx(const uint8_t* data, size_t size);
 int image(const uint8_t* data, size_t size);
+int node_eval(const uint8_t* data, size_t size);
 }  // namespace octet::fuzz
 
 namespace {
@@ -29,7 +30,7 @@ const std::map<std::string, Body>& targets() {
   static const std::map<std::string, Body> t = {
       {"onnx_loader", octet::fuzz::onnx_loader}, {"quant_config", octet::fuzz::quant_config},
       {"npy", octet::fuzz::npy},                 {"idx", octet::fuzz::idx},
-      {"image", octet::fuzz::image},
+      {"image", octet::fuzz::image},             {"node_eval", octet::fuzz::node_eval},
   };
   return t;
 }
