@@ -2,7 +2,8 @@
 """Writes the seed corpora of the fuzz targets into OUT/<target>/ (the build folder, at run
 time, so that nothing large is committed): the ONNX node-test models and models/*.onnx, small
 .npy files from numpy itself, IDX files (plain and gzip), PNG/JPEG/BMP/PGM images from PIL,
-and the committed seeds of fuzz/seeds/. Usage: make_seeds.py OUT"""
+single-node models for node_eval at integer and attribute edges, and the committed seeds of
+fuzz/seeds/. Usage: make_seeds.py OUT"""
 import glob
 import gzip
 import io
@@ -95,6 +96,49 @@ def image_seeds(out):
             put(out, "image", "%02x_%s" % (mode, name), bytes([mode]) + buf.getvalue())
 
 
+# fuzz/node_eval_fuzz.cpp: byte 0 picks the op (index into kOps), byte 1 the dtype (kDtypes),
+# then n, the image height and width, then the op's attributes and element values.
+NODE_OPS = ["Add", "Sub", "Mul", "Div", "Mod", "Pow", "Max", "Min", "PRelu", "Abs", "Neg", "Sign", "Relu", "Cast",
+            "Range", "CumSum", "ReduceSum", "ReduceProd", "ReduceMean", "ReduceL1", "ReduceL2", "ReduceSumSquare",
+            "ReduceLogSum", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "Pad", "Resize", "TopK"]
+NODE_DTYPES = ["i1", "u1", "<i2", "<u2", "<i4", "<i8", "<f4", "<f8"]
+
+
+def node_seed(op, dtype, *parts):
+    head = bytes([NODE_OPS.index(op), NODE_DTYPES.index(dtype)])
+    return head + b"".join(p if isinstance(p, bytes) else bytes(p) for p in parts)
+
+
+def node_eval_seeds(out):
+    def arr(dtype, values):
+        return np.array(values).astype(dtype).tobytes()  # wraps -1 into unsigned types on purpose
+    seeds = {}
+    for dt in NODE_DTYPES[:6]:
+        info = np.iinfo(np.dtype(dt))
+        n = [3, 0, 0]  # n = 4 elements, a 1x1 image
+        vals = arr(dt, [info.min, info.max, 7, 0])
+        for op in ["Add", "Sub", "Mul", "Div", "Mod", "Pow", "PRelu"]:
+            seeds["%s_%s_edges" % (op, dt.strip("<"))] = node_seed(op, dt, n, vals, [0], arr(dt, [-1, -1, 3, 2]))
+            seeds["%s_%s_zero" % (op, dt.strip("<"))] = node_seed(op, dt, n, vals, [0], arr(dt, [1, 2, 0, 1]))
+        for op in ["Abs", "Neg", "CumSum", "ReduceSum", "ReduceProd", "ReduceL1", "ReduceSumSquare"]:
+            seeds["%s_%s_edges" % (op, dt.strip("<"))] = node_seed(op, dt, n, vals * 3, [0, 0])
+        seeds["Range_%s" % dt.strip("<")] = node_seed("Range", dt, n, arr(dt, [info.min, info.max, 1]))
+    specials = arr("<f4", [np.nan, np.inf, -np.inf, 3e9])
+    for to in (2, 3, 5, 6, 7, 9):
+        seeds["Cast_specials_to_%d" % to] = node_seed("Cast", "<f4", [3, 0, 0], [1], [to - 1], specials)
+    for op in ["Conv", "MaxPool", "AveragePool", "ConvTranspose"]:
+        # 4x4 image, 2x2 kernel: pads of 2 (as large as the kernel), stride 0, dilation -1.
+        seeds[op + "_pads"] = node_seed(op, "<f4", [0, 3, 3], [0] * 16 * 4, [1, 1], [1, 2, 2], [1, 1, 1],
+                                        [1, 1, 1], [1, 2, 2, 2, 2], [0], [0])
+        seeds[op + "_strides0"] = node_seed(op, "<f4", [0, 3, 3], [0] * 64, [1, 1], [1, 2, 2], [1, 0, 1])
+    seeds["Pad_reflect"] = node_seed("Pad", "<f4", [3, 0, 0], [0] * 16, [0, 8, 0, 0], [1])
+    seeds["Resize_scales"] = node_seed("Resize", "<f4", [0, 1, 1], [0] * 16, [1], arr("<f4", [1, 1, np.nan, 1e30]))
+    seeds["Resize_sizes0"] = node_seed("Resize", "<f4", [0, 1, 1], [0] * 16, [0], [1, 1, 0, 0])
+    seeds["TopK_negative"] = node_seed("TopK", "<f4", [3, 0, 0], [0] * 16, [0xFF])
+    for name, data in seeds.items():
+        put(out, "node_eval", name, data)
+
+
 def committed_seeds(out):
     for path in glob.glob(os.path.join(here, "seeds", "*", "*")):
         target = os.path.basename(os.path.dirname(path))
@@ -110,6 +154,7 @@ def main():
     npy_seeds(out)
     idx_seeds(out)
     image_seeds(out)
+    node_eval_seeds(out)
     committed_seeds(out)
 
 

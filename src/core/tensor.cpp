@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "core/int_math.hpp"
 #include "core/limits.hpp"
 #include "octet/error.hpp"
 
@@ -108,51 +109,39 @@ uint16_t float_to_half(float f) {
 
 namespace {
 
+// Calls f(T{}) with T the C++ type of `dtype`; float16 is held as float and bool as bool.
+template <class F>
+void with_type(DType dtype, F&& f) {
+  switch (dtype) {
+    case DType::kFloat32: case DType::kFloat16: return f(float{});
+    case DType::kFloat64: return f(double{});
+    case DType::kInt8: return f(int8_t{});
+    case DType::kUInt8: return f(uint8_t{});
+    case DType::kInt16: return f(int16_t{});
+    case DType::kUInt16: return f(uint16_t{});
+    case DType::kInt32: return f(int32_t{});
+    case DType::kInt64: return f(int64_t{});
+    case DType::kBool: return f(bool{});
+    case DType::kUndefined: break;
+  }
+  fail("cannot convert elements of dtype ", dtype_name(dtype));
+}
+
 template <class T>
-double load_as_double(const uint8_t* p) {
+T load(DType dtype, const uint8_t* p) {
+  if (dtype == DType::kFloat16) { uint16_t h; std::memcpy(&h, p, 2); return static_cast<T>(half_to_float(h)); }
+  if constexpr (std::is_same_v<T, bool>) return *p != 0;
   T v;
   std::memcpy(&v, p, sizeof(T));
-  return static_cast<double>(v);
-}
-
-double load_element(DType dtype, const uint8_t* p) {
-  switch (dtype) {
-    case DType::kFloat32: return load_as_double<float>(p);
-    case DType::kFloat16: { uint16_t h; std::memcpy(&h, p, 2); return half_to_float(h); }
-    case DType::kFloat64: return load_as_double<double>(p);
-    case DType::kInt8: return load_as_double<int8_t>(p);
-    case DType::kUInt8: return load_as_double<uint8_t>(p);
-    case DType::kInt16: return load_as_double<int16_t>(p);
-    case DType::kUInt16: return load_as_double<uint16_t>(p);
-    case DType::kInt32: return load_as_double<int32_t>(p);
-    case DType::kInt64: return load_as_double<int64_t>(p);
-    case DType::kBool: return *p ? 1.0 : 0.0;
-    case DType::kUndefined: break;
-  }
-  fail("cannot read elements of dtype ", dtype_name(dtype));
+  return v;
 }
 
 template <class T>
-void store_as(double v, uint8_t* p) {
-  T t = static_cast<T>(v);
-  std::memcpy(p, &t, sizeof(T));
-}
-
-void store_element(DType dtype, double v, uint8_t* p) {
-  switch (dtype) {
-    case DType::kFloat32: return store_as<float>(v, p);
-    case DType::kFloat16: { uint16_t h = float_to_half(static_cast<float>(v)); std::memcpy(p, &h, 2); return; }
-    case DType::kFloat64: return store_as<double>(v, p);
-    case DType::kInt8: return store_as<int8_t>(v, p);
-    case DType::kUInt8: return store_as<uint8_t>(v, p);
-    case DType::kInt16: return store_as<int16_t>(v, p);
-    case DType::kUInt16: return store_as<uint16_t>(v, p);
-    case DType::kInt32: return store_as<int32_t>(v, p);
-    case DType::kInt64: return store_as<int64_t>(v, p);
-    case DType::kBool: *p = v != 0.0; return;
-    case DType::kUndefined: break;
-  }
-  fail("cannot write elements of dtype ", dtype_name(dtype));
+void store(DType dtype, T v, uint8_t* p) {
+  if constexpr (std::is_same_v<T, float>)
+    if (dtype == DType::kFloat16) { const uint16_t h = float_to_half(v); std::memcpy(p, &h, 2); return; }
+  if constexpr (std::is_same_v<T, bool>) { *p = v ? 1 : 0; return; }
+  std::memcpy(p, &v, sizeof(T));
 }
 
 }  // namespace
@@ -162,10 +151,16 @@ Tensor convert_tensor(const Tensor& src, DType dst_dtype) {
   Tensor dst(dst_dtype, src.shape);
   const size_t ss = dtype_size(src.dtype), ds = dtype_size(dst_dtype);
   const int64_t n = src.numel();
-  // Float to integer casts truncate toward zero as C++ and ONNX Cast do; NaN is left to the
-  // platform, as ONNX leaves it undefined.
-  for (int64_t i = 0; i < n; ++i)
-    store_element(dst_dtype, load_element(src.dtype, src.bytes.data() + i * ss), dst.bytes.data() + i * ds);
+  // Element by element as the Cast kernel does (cast_value): integers convert exactly or
+  // wrap, floats truncate toward zero and saturate, NaN becomes 0.
+  with_type(src.dtype, [&](auto s) {
+    using S = decltype(s);
+    with_type(dst_dtype, [&](auto d) {
+      using D = decltype(d);
+      for (int64_t i = 0; i < n; ++i)
+        store<D>(dst_dtype, cast_value<D>(load<S>(src.dtype, src.bytes.data() + i * ss)), dst.bytes.data() + i * ds);
+    });
+  });
   return dst;
 }
 

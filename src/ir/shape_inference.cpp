@@ -18,6 +18,10 @@ const Value& input_value(const Graph& graph, const Node& node, size_t i) {
 void set_output(Graph& graph, const Node& node, size_t i, DType dtype, Shape shape) {
   if (i >= node.outputs.size() || node.outputs[i] == kNoValue) return;
   Value& v = graph.value(node.outputs[i]);
+  // -1 is "unknown"; anything below is a shape function's arithmetic gone wrong on
+  // attributes it should have refused, and must not pass for a dynamic dim.
+  for (int64_t d : shape)
+    if (d < -1) fail(node.describe(), ": output '", v.name, "' computes to the impossible shape ", shape_str(shape));
   std::vector<std::string> dim_params(shape.size(), "");
   if (v.has_shape && v.shape.size() == shape.size()) {
     v.dim_params.resize(v.shape.size());
@@ -88,6 +92,11 @@ void infer_shapes(Graph& graph, bool require_static) {
     for (int64_t d : v.shape) known = known && d >= 0;
     if (known) check_tensor_size(v.shape, v.dtype, cat("input '", v.name, "'"));
   }
+  // A graph output's declared element type is part of the model's contract (ONNX Runtime:
+  // "Type Error"); it is what the dtype is before the first inference, and inference must
+  // agree. (float16 is declared as float32 already: octet computes it so.)
+  std::vector<DType> declared;
+  for (ValueId id : graph.outputs) declared.push_back(graph.value(id).dtype);
   for (NodeId n : graph.topological_order()) {
     const Node& node = graph.nodes[static_cast<size_t>(n)];
     bool inputs_known = true;
@@ -107,6 +116,12 @@ void infer_shapes(Graph& graph, bool require_static) {
                fn ? " (an input's shape is unknown)" : " (no shape function for this op)");
       }
     }
+  }
+  for (size_t i = 0; i < graph.outputs.size(); ++i) {
+    const Value& v = graph.value(graph.outputs[i]);
+    if (declared[i] != DType::kUndefined && v.dtype != declared[i] && v.producer != kNoNode)
+      fail(graph.nodes[static_cast<size_t>(v.producer)].describe(), ": graph output '", v.name, "' is declared ",
+           dtype_name(declared[i]), " but the node computes ", dtype_name(v.dtype));
   }
   if (!require_static) return;
   for (const Value& v : graph.values) {

@@ -11,6 +11,7 @@
 
 #include "core/file_type.hpp"
 #include "octet/error.hpp"
+#include "onnx/schema_check.hpp"
 #include "onnx/tensor_proto.hpp"
 
 namespace octet::onnx_io {
@@ -39,6 +40,20 @@ struct Importer {
     const ir::ValueId id = graph.add_value(std::move(v));
     by_name[name] = id;
     return id;
+  }
+
+  // A graph input or output must hold a tensor of a type octet computes with: anything else
+  // would surface later as a kernel that finds no input.
+  void check_io_type(const onnx::ValueInfoProto& info, const char* role) {
+    if (!info.has_type() || info.type().value_case() == onnx::TypeProto::VALUE_NOT_SET)
+      fail(origin, ": graph ", role, " '", info.name(), "' has no type (ONNX requires one)");
+    if (!info.type().has_tensor_type())
+      fail(origin, ": graph ", role, " '", info.name(), "' is not a tensor; sequence, map and optional values are not supported");
+    const int32_t elem = info.type().tensor_type().elem_type();
+    if (dtype_from_onnx(elem) == DType::kUndefined)
+      fail(origin, ": graph ", role, " '", info.name(), "' has element type ",
+           onnx::TensorProto_DataType_IsValid(elem) ? onnx::TensorProto_DataType_Name(elem) : cat(elem),
+           ", which is not supported by octet");
   }
 
   void apply_type(const onnx::ValueInfoProto& info) {
@@ -97,8 +112,19 @@ struct Importer {
   }
 
   // A Constant node's value as a tensor.
+  // The attribute's declared type must be the one its name says: a value_floats typed INTS
+  // would otherwise read as an empty tensor. (The schema check says the same for the opsets
+  // libonnx describes; this holds for the others.)
   Tensor constant_node_value(const onnx::NodeProto& node, const std::string& where) {
+    using AP = onnx::AttributeProto;
+    static const std::map<std::string, AP::AttributeType> kTypes = {
+        {"value", AP::TENSOR}, {"value_float", AP::FLOAT}, {"value_int", AP::INT},
+        {"value_floats", AP::FLOATS}, {"value_ints", AP::INTS}};
     for (const auto& a : node.attribute()) {
+      auto it = kTypes.find(a.name());
+      if (it != kTypes.end() && a.type() != it->second)
+        fail(where, ": attribute '", a.name(), "' has type ", AP::AttributeType_Name(a.type()), "; ONNX makes it ",
+             AP::AttributeType_Name(it->second));
       if (a.name() == "value") return tensor_from_proto(a.t(), model_dir, where);
       if (a.name() == "value_float") return Tensor::from_vector<float>(DType::kFloat32, {}, {a.f()});
       if (a.name() == "value_int") return Tensor::from_vector<int64_t>(DType::kInt64, {}, {a.i()});
@@ -129,29 +155,48 @@ struct Importer {
     for (const auto& input : g.input()) {
       const ir::ValueId id = value_named(input.name());
       if (graph.value(id).is_constant()) continue;  // old exporters list initializers as inputs
+      check_io_type(input, "input");
       apply_type(input);
       graph.inputs.push_back(id);
     }
     for (const auto& info : g.value_info()) apply_type(info);
-    for (const auto& output : g.output()) apply_type(output);
+    if (g.output_size() == 0) fail(origin, ": the graph has no outputs (ONNX requires at least one)");
+    for (const auto& output : g.output()) {
+      if (output.has_type() && output.type().has_tensor_type()) check_io_type(output, "output");
+      apply_type(output);
+    }
 
     // Every node output gets a value first, so nodes may appear in any order.
     for (const auto& node : g.node())
       for (const auto& out : node.output())
         if (!out.empty()) value_named(out);
 
+    // ONNX makes node names unique within a graph where they are given; a node without one
+    // gets "Op_index", made unique against the names given.
+    std::map<std::string, std::string> named;  // node name -> its op type
+    for (const auto& np : g.node()) {
+      if (np.name().empty()) continue;
+      auto [it, fresh] = named.emplace(np.name(), np.op_type());
+      if (!fresh)
+        fail(np.op_type(), " node '", np.name(), "' in ", origin, ": the name is also given to a ", it->second,
+             " node (ONNX requires node names to be unique in a graph)");
+    }
     int index = 0;
     std::map<std::string, std::string> produced_by;  // output name -> the node writing it
     // Every unsupported node, not only the first: one run tells a user all that is missing.
     std::vector<std::string> unsupported;
     for (const auto& np : g.node()) {
-      const std::string name = np.name().empty() ? cat(np.op_type(), "_", index) : np.name();
+      std::string name = np.name();
+      for (int k = 0; name.empty() || (np.name().empty() && named.count(name)); ++k)
+        name = cat(np.op_type(), "_", index, k ? cat("_", k) : "");
+      if (np.name().empty()) named.emplace(name, np.op_type());
       ++index;
       const std::string where = cat(np.op_type(), " node '", name, "' in ", origin);
       if (!is_default_domain(np.domain())) {
         unsupported.push_back(cat(where, ": op domain '", np.domain(), "' is not supported (only the standard ONNX domain is)"));
         continue;
       }
+      check_node_schema(np, opset, where);
       for (const auto& out : np.output()) {
         if (out.empty()) continue;
         auto [it, fresh] = produced_by.emplace(out, where);
@@ -221,6 +266,7 @@ ir::Graph load_model_from_bytes(const std::string& bytes, const std::string& ori
   if (bytes.empty()) fail(origin, ": file is empty");
   if (!model.ParseFromString(bytes)) fail(origin, ": not a valid ONNX model (protobuf parse failed; truncated or another format?)");
   if (!model.has_graph()) fail(origin, ": ONNX model has no graph");
+  check_ir_version(model, origin);
   const std::string dir = std::filesystem::path(origin).parent_path().string();
   Importer importer{model, origin, dir, {}, {}};
   importer.run();

@@ -73,12 +73,16 @@ std::string read_external(const onnx::TensorProto& proto, const std::string& mod
   const fs::path rel(location);
   if (rel.is_absolute()) fail(what, ": external data location '", location, "' is absolute; it must be beside the model");
   // weakly_canonical resolves symlinks, so a link inside the folder that points out is caught too.
-  const fs::path dir = fs::weakly_canonical(fs::path(model_dir.empty() ? "." : model_dir));
-  const fs::path full = fs::weakly_canonical(dir / rel);
+  // It throws on what the file system refuses (a symlink loop, a name too long): say which
+  // location, not "internal error".
+  fs::path dir, full;
+  std::error_code ec;
+  dir = fs::weakly_canonical(fs::path(model_dir.empty() ? "." : model_dir), ec);
+  if (!ec) full = fs::weakly_canonical(dir / rel, ec);
+  if (ec) fail(what, ": external data location '", location, "' cannot be resolved: ", ec.message());
   const auto [dir_end, full_it] = std::mismatch(dir.begin(), dir.end(), full.begin(), full.end());
   if (dir_end != dir.end() || full_it == full.end())
     fail(what, ": external data location '", location, "' escapes the model's folder");
-  std::error_code ec;
   if (!fs::is_regular_file(full, ec)) fail(what, ": external data file '", full.string(), "' is missing or not a file");
   std::ifstream in(full, std::ios::binary);
   if (!in) fail(what, ": cannot open external data file '", full.string(), "'");

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "core/value_error.hpp"
 #include "ir/shapes/shape_fn.hpp"
 #include "octet/error.hpp"
 #include "passes/passes.hpp"
@@ -84,6 +85,8 @@ std::optional<std::vector<Tensor>> evaluate(const ir::Graph& graph, const ir::No
   std::vector<Tensor> outputs;
   try {
     outputs = options.evaluate(graph, node, inputs);
+  } catch (const ValueError&) {
+    throw;  // the values are an error (integer division by zero): at run time it would be too
   } catch (const std::exception&) {
     return std::nullopt;  // no reference kernel for it (yet), or it declines these inputs
   }

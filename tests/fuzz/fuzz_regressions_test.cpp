@@ -19,6 +19,7 @@ int npy(const uint8_t* data, size_t size);
 int idx(const uint8_t* data, size_t size);
 int image(const uint8_t* data, size_t size);
 int graph_depth(const uint8_t* data, size_t size);
+int node_eval(const uint8_t* data, size_t size);
 }  // namespace octet::fuzz
 
 namespace {
@@ -31,6 +32,7 @@ const std::map<std::string, Body>& targets() {
       {"onnx_loader", octet::fuzz::onnx_loader}, {"quant_config", octet::fuzz::quant_config},
       {"npy", octet::fuzz::npy},                 {"idx", octet::fuzz::idx},
       {"image", octet::fuzz::image},             {"graph_depth", octet::fuzz::graph_depth},
+      {"node_eval", octet::fuzz::node_eval},
   };
   return t;
 }

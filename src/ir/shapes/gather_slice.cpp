@@ -167,10 +167,23 @@ void pad(Graph& graph, const Node& node) {
   } else {
     if (pads->size() != 2 * axes.size())
       fail(node.describe(), ": pads has ", pads->size(), " values for ", axes.size(), " axes");
+    // Reflect mirrors without repeating the border, so each side pads at most dim - 1 (ONNX
+    // Runtime refuses more: "pre-pad exceeds maximum allowed"); edge needs a border to copy.
+    const std::string mode = node.attr_string("mode", "constant");
     for (size_t i = 0; i < axes.size(); ++i) {
       int64_t& d = out[static_cast<size_t>(axes[i])];
-      if (d >= 0) d += (*pads)[i] + (*pads)[i + axes.size()];
-      if (d < -1) fail(node.describe(), ": negative pads remove more than dim ", axes[i], " holds");
+      const int64_t begin = (*pads)[i], end = (*pads)[i + axes.size()];
+      if (d < 0) continue;
+      if (mode == "reflect" && std::max(begin, end) > d - 1)
+        fail(node.describe(), ": reflect pads of ", begin, " and ", end, " on axis ", axes[i], " of size ", d,
+             " exceed ", d - 1, ", the most reflect mode can mirror");
+      if (mode == "edge" && d == 0 && std::max(begin, end) > 0)
+        fail(node.describe(), ": edge mode cannot pad axis ", axes[i], " of size 0");
+      const int64_t padded = checked_sum(node, "pads", {d, begin, end});
+      if (padded < 0)
+        fail(node.describe(), ": pads of ", begin, " and ", end, " on axis ", axes[i], " remove more than its ", d,
+             " elements");
+      d = padded;
     }
   }
   set_output(graph, node, 0, x.dtype, out);

@@ -53,10 +53,16 @@ void range(Graph& graph, const Node& node) {
   const Tensor* limit = const_input(graph, node, 1);
   const Tensor* delta = const_input(graph, node, 2);
   if (!start || !limit || !delta) { set_output(graph, node, 0, dtype, {-1}); return; }
+  for (const Tensor* t : {start, limit, delta})
+    if (t->numel() != 1) fail(node.describe(), ": start, limit and delta must be scalars, got ", shape_str(t->shape));
   const double s = tensor_doubles(*start).at(0), l = tensor_doubles(*limit).at(0), d = tensor_doubles(*delta).at(0);
+  // ONNX Runtime: "not a finite value"; an empty output would be an answer nobody asked for.
+  if (!std::isfinite(s) || !std::isfinite(l) || !std::isfinite(d))
+    fail(node.describe(), ": start ", s, ", limit ", l, " and delta ", d, " must be finite");
   if (d == 0) fail(node.describe(), ": delta is 0");
   const double n = std::ceil((l - s) / d);
-  set_output(graph, node, 0, dtype, {std::max<int64_t>(0, static_cast<int64_t>(n))});
+  // Past 2^62 elements no tensor exists; set_output refuses sizes over octet's limit.
+  set_output(graph, node, 0, dtype, {n <= 0 ? 0 : n < 4.6e18 ? static_cast<int64_t>(n) : int64_t{1} << 62});
 }
 
 void top_k(Graph& graph, const Node& node) {
@@ -69,7 +75,10 @@ void top_k(Graph& graph, const Node& node) {
   } else {
     const auto k = const_ints(graph, node, 1);
     out[axis] = k && !k->empty() ? k->at(0) : -1;
+    if (k && k->size() != 1) fail(node.describe(), ": K must hold one value, it holds ", k->size());
   }
+  if (out[axis] < 0 && (graph.opset < 10 || const_input(graph, node, 1)))
+    fail(node.describe(), ": k is ", out[axis], "; it must be >= 0");
   if (out[axis] >= 0 && x.shape[axis] >= 0 && out[axis] > x.shape[axis])
     fail(node.describe(), ": k ", out[axis], " exceeds dim ", x.shape[axis]);
   set_output(graph, node, 0, x.dtype, out);

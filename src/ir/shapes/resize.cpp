@@ -16,9 +16,17 @@ void scale_dims(Graph& graph, const Node& node, const std::vector<double>& scale
     fail(node.describe(), ": ", scales.size(), " scales for an input of rank ", x.shape.size());
   Shape out = x.shape;
   for (size_t d = 0; d < out.size(); ++d) {
-    if (scales[d] <= 0) fail(node.describe(), ": scale ", scales[d], " must be positive");
-    const float scaled = static_cast<float>(out[d]) * static_cast<float>(scales[d]);
-    out[d] = out[d] < 0 ? -1 : static_cast<int64_t>(std::floor(scaled));
+    // NaN, Inf and scales that overflow float have no size; a scale that rounds a dim down
+    // to 0 leaves nothing to resize into (ONNX Runtime refuses both).
+    if (!(scales[d] > 0) || !std::isfinite(static_cast<float>(scales[d])))
+      fail(node.describe(), ": scales[", d, "] is ", scales[d], "; a scale must be positive and finite");
+    if (out[d] < 0) continue;
+    const double scaled = std::floor(static_cast<double>(static_cast<float>(out[d]) * static_cast<float>(scales[d])));
+    if (!(scaled < 9.2e18))
+      fail(node.describe(), ": scales[", d, "] = ", scales[d], " makes dim ", d, " of ", out[d], " larger than any tensor");
+    out[d] = static_cast<int64_t>(scaled);
+    if (out[d] == 0 && x.shape[d] > 0)
+      fail(node.describe(), ": scales[", d, "] = ", scales[d], " resizes dim ", d, " of ", x.shape[d], " to 0");
   }
   set_output(graph, node, 0, x.dtype, out);
 }
@@ -55,6 +63,9 @@ void resize(Graph& graph, const Node& node) {
     const Value& x = input_value(graph, node, 0);
     if (sizes->size() != x.shape.size())
       fail(node.describe(), ": ", sizes->size(), " sizes for an input of rank ", x.shape.size());
+    for (size_t d = 0; d < sizes->size(); ++d)
+      if ((*sizes)[d] <= 0 && x.shape[d] != 0)
+        fail(node.describe(), ": sizes ", shape_str(*sizes), " has ", (*sizes)[d], " at ", d, "; sizes must be positive");
     set_output(graph, node, 0, x.dtype, Shape(sizes->begin(), sizes->end()));
     return;
   }

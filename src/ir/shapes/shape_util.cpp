@@ -1,6 +1,7 @@
 // Shared helpers of the shape functions (see shape_util.hpp).
 #include "ir/shapes/shape_util.hpp"
 
+#include "core/int_math.hpp"
 #include "octet/error.hpp"
 
 namespace octet::ir::shapes {
@@ -21,8 +22,8 @@ std::vector<int64_t> tensor_ints(const Tensor& t) {
       case DType::kInt8: r[k] = t.data<int8_t>()[k]; break;
       case DType::kUInt8: r[k] = t.data<uint8_t>()[k]; break;
       case DType::kBool: r[k] = t.data<uint8_t>()[k] != 0; break;
-      case DType::kFloat32: r[k] = static_cast<int64_t>(t.data<float>()[k]); break;
-      case DType::kFloat64: r[k] = static_cast<int64_t>(t.data<double>()[k]); break;
+      case DType::kFloat32: r[k] = saturate_cast<int64_t>(t.data<float>()[k]); break;
+      case DType::kFloat64: r[k] = saturate_cast<int64_t>(t.data<double>()[k]); break;
       default: fail("tensor of ", dtype_name(t.dtype), " cannot be read as integers");
     }
   }
@@ -102,6 +103,18 @@ int64_t known_product(const Shape& shape, size_t begin, size_t end) {
     p *= shape[i];
   }
   return p;
+}
+
+int64_t checked_sum(const Node& node, const char* what, std::initializer_list<int64_t> terms) {
+  int64_t sum = 0;
+  for (int64_t t : terms)
+    if (__builtin_add_overflow(sum, t, &sum)) fail(node.describe(), ": ", what, " overflow a 64-bit dim");
+  return sum;
+}
+
+int64_t known_dim(const Node& node, int64_t dim, const std::string& what) {
+  if (dim < 0) fail(node.describe(), ": ", what, " (it computes a dim of ", dim, ")");
+  return dim;
 }
 
 }  // namespace octet::ir::shapes

@@ -2,7 +2,9 @@
 // axes, NumPy broadcasting with unknown dims (-1), and the ONNX element type codes that
 // attributes such as Cast's "to" carry. Unknown dims stay -1; nothing here guesses.
 #pragma once
+#include <initializer_list>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "ir/graph.hpp"
@@ -48,6 +50,13 @@ int64_t known_product(const Shape& shape, size_t begin, size_t end);
 inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 // Floor division for positive denominators.
 inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// a + b + ... of dims and pads; throws naming the node and `what` when it leaves int64.
+int64_t checked_sum(const Node& node, const char* what, std::initializer_list<int64_t> terms);
+
+// A dim a shape function derived from known inputs: throws naming the node and `what` (the
+// attribute or input that made it) when it is negative, as an unknown dim (-1) would hide it.
+int64_t known_dim(const Node& node, int64_t dim, const std::string& what);
 
 // Registration functions, one per family file.
 ShapeFn elementwise_shape_fn(OpKind op);

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/int_math.hpp"
+#include "core/value_error.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
 
@@ -45,15 +47,15 @@ void run_plan(const Broadcast& p, const void* a_ptr, const void* b_ptr, void* ou
 
 using PlanFn = void (*)(const Broadcast&, const void*, const void*, void*, int64_t fmod_flag);
 
+// Mod with the divisor's sign (fmod=0), for b != 0: the kernel refuses a zero divisor first.
 template <class T>
 T int_mod(T a, T b) {
-  if (b == 0) return 0;
   if constexpr (std::is_signed_v<T>) {
-    T r = static_cast<T>(a % b);
+    T r = int_rem(a, b);
     if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);  // sign of the divisor, like Python
     return r;
   } else {
-    return static_cast<T>(a % b);
+    return int_rem(a, b);
   }
 }
 
@@ -62,22 +64,22 @@ PlanFn arithmetic_fn(OpKind op) {
   switch (op) {
     case OpKind::Add: case OpKind::Sum: case OpKind::Mean:
       return [](const Broadcast& p, const void* a, const void* b, void* o, int64_t) {
-        run_plan<T, T>(p, a, b, o, [](T x, T y) { return static_cast<T>(x + y); });
+        run_plan<T, T>(p, a, b, o, [](T x, T y) { return wrap_add(x, y); });
       };
     case OpKind::Sub:
       return [](const Broadcast& p, const void* a, const void* b, void* o, int64_t) {
-        run_plan<T, T>(p, a, b, o, [](T x, T y) { return static_cast<T>(x - y); });
+        run_plan<T, T>(p, a, b, o, [](T x, T y) { return wrap_sub(x, y); });
       };
     case OpKind::Mul:
       return [](const Broadcast& p, const void* a, const void* b, void* o, int64_t) {
-        run_plan<T, T>(p, a, b, o, [](T x, T y) { return static_cast<T>(x * y); });
+        run_plan<T, T>(p, a, b, o, [](T x, T y) { return wrap_mul(x, y); });
       };
     case OpKind::Div:
       return [](const Broadcast& p, const void* a, const void* b, void* o, int64_t) {
         if constexpr (std::is_floating_point_v<T>)
           run_plan<T, T>(p, a, b, o, [](T x, T y) { return x / y; });
         else
-          run_plan<T, T>(p, a, b, o, [](T x, T y) { return y == 0 ? T(0) : static_cast<T>(x / y); });
+          run_plan<T, T>(p, a, b, o, [](T x, T y) { return int_div(x, y); });
       };
     case OpKind::Max:
       return [](const Broadcast& p, const void* a, const void* b, void* o, int64_t) {
@@ -94,14 +96,14 @@ PlanFn arithmetic_fn(OpKind op) {
           run_plan<T, T>(p, a, b, o, [](T x, T y) { return std::fmod(x, y); });
         } else {
           if (fmod_flag)
-            run_plan<T, T>(p, a, b, o, [](T x, T y) { return y == 0 ? T(0) : static_cast<T>(x % y); });
+            run_plan<T, T>(p, a, b, o, [](T x, T y) { return int_rem(x, y); });
           else
             run_plan<T, T>(p, a, b, o, [](T x, T y) { return int_mod<T>(x, y); });
         }
       };
     case OpKind::PRelu:
       return [](const Broadcast& p, const void* a, const void* b, void* o, int64_t) {
-        run_plan<T, T>(p, a, b, o, [](T x, T s) { return x < T(0) ? static_cast<T>(x * s) : x; });
+        run_plan<T, T>(p, a, b, o, [](T x, T s) { return x < T(0) ? wrap_mul(x, s) : x; });
       };
     default: return nullptr;
   }
@@ -162,7 +164,8 @@ void pow_plan(const Broadcast& p, const void* a, const void* b, void* o, int64_t
   for_each_row(p, [&](int64_t r, const int64_t* off) {
     for (int64_t i = 0; i < p.inner; ++i) {
       const double v = std::pow(static_cast<double>(x[off[0] + i * sa]), static_cast<double>(e[off[1] + i * sb]));
-      out[r * p.inner + i] = static_cast<T>(v);
+      if constexpr (std::is_integral_v<T>) out[r * p.inner + i] = saturate_cast<T>(v);  // 0^-1 is inf
+      else out[r * p.inner + i] = static_cast<T>(v);
     }
   });
 }
@@ -199,6 +202,16 @@ PlanFn choose_fn(OpKind op, DType a, DType b) {
   return fn;
 }
 
+// ONNX makes an integer Div or Mod by zero an error (ONNX Runtime: "Integer division by
+// zero"); the divisor is scanned before the loop so the float path pays nothing.
+template <class T>
+bool has_zero(const void* p, int64_t n) {
+  const T* v = static_cast<const T*>(p);
+  for (int64_t i = 0; i < n; ++i)
+    if (v[i] == T(0)) return true;
+  return false;
+}
+
 class BinaryKernel final : public Kernel {
  public:
   BinaryKernel(const KernelContext& ctx) : op_(ctx.node->op) {
@@ -214,6 +227,10 @@ class BinaryKernel final : public Kernel {
       };
     dtype_ = ctx.inputs[0].dtype;
     numel_ = shape_numel(out);
+    if ((op_ == OpKind::Div || op_ == OpKind::Mod) && !is_float_dtype(dtype_) && ctx.inputs.size() == 2) {
+      divisor_numel_ = ctx.inputs[1].numel();
+      where_ = ctx.describe();
+    }
     if (ctx.inputs.size() == 1) {
       single_ = true;  // a variadic op of one input copies it
       return;
@@ -226,6 +243,7 @@ class BinaryKernel final : public Kernel {
     if (single_) {
       std::memcpy(args.dst[0], args.src[0], static_cast<size_t>(numel_) * dtype_size(dtype_));
     } else {
+      if (divisor_numel_ > 0) check_divisor(args.src[1]);
       fn_(plans_[0], args.src[0], args.src[1], args.dst[0], fmod_);
       for (size_t i = 1; i < plans_.size(); ++i) fn_(plans_[i], args.dst[0], args.src[i + 1], args.dst[0], fmod_);
     }
@@ -242,8 +260,16 @@ class BinaryKernel final : public Kernel {
   }
 
  private:
+  void check_divisor(const void* b) const {
+    bool zero = false;
+    visit_dtype(dtype_, [&](auto tag) { zero = has_zero<decltype(tag)>(b, divisor_numel_); });
+    if (zero) throw ValueError(cat(where_, ": integer ", op_ == OpKind::Div ? "division" : "modulo", " by zero"));
+  }
+
   OpKind op_;
   PlanFn fn_ = nullptr;
+  int64_t divisor_numel_ = 0;  // > 0 for an integer Div or Mod: its divisor is checked for 0
+  std::string where_;          // the node, for that error
   int64_t fmod_ = 0;
   DType dtype_;
   int64_t numel_ = 0;

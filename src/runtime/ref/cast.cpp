@@ -1,8 +1,10 @@
 // Cast and CastLike between every dtype octet holds. The target is the output's dtype (the
 // loader has already mapped float16 targets to float32). Float to integer truncates toward
-// zero, anything to bool tests != 0, as ONNX specifies.
+// zero, anything to bool tests != 0, as ONNX specifies; NaN and out-of-range floats, which
+// ONNX leaves undefined, saturate (core/int_math.hpp).
 #include <type_traits>
 
+#include "core/int_math.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
 
@@ -15,7 +17,7 @@ void convert(const S* src, D* dst, int64_t n, bool dst_bool) {
     if (dst_bool) {
       for (int64_t i = begin; i < end; ++i) dst[i] = static_cast<D>(src[i] != S(0));
     } else {
-      for (int64_t i = begin; i < end; ++i) dst[i] = static_cast<D>(src[i]);
+      for (int64_t i = begin; i < end; ++i) dst[i] = cast_value<D>(src[i]);
     }
   });
 }
@@ -39,7 +41,7 @@ class CastKernel final : public Kernel {
         } else {
           visit_dtype(dst_, [&](auto tag) {
             using D = decltype(tag);
-            static_cast<D*>(args.dst[0])[i] = dst_ == DType::kBool ? static_cast<D>(v != 0) : static_cast<D>(v);
+            static_cast<D*>(args.dst[0])[i] = dst_ == DType::kBool ? static_cast<D>(v != 0) : cast_value<D>(v);
           });
         }
       }

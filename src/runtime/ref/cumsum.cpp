@@ -2,6 +2,7 @@
 // dtypes.
 #include <type_traits>
 
+#include "core/int_math.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
 
@@ -34,8 +35,9 @@ class CumSumKernel final : public Kernel {
           for (int64_t s = 0; s < len; ++s) {
             const int64_t k = reverse_ ? len - 1 - s : s;
             const int64_t off = (o * len + k) * inner + i;
-            if (exclusive_) { y[off] = acc; acc = static_cast<T>(acc + x[off]); }
-            else { acc = static_cast<T>(acc + x[off]); y[off] = acc; }
+            // Integer sums wrap past the type's end (core/int_math.hpp) instead of overflowing.
+            if (exclusive_) { y[off] = acc; acc = wrap_add(acc, x[off]); }
+            else { acc = wrap_add(acc, x[off]); y[off] = acc; }
           }
         }
     });

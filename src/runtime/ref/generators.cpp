@@ -1,6 +1,7 @@
 // Ops that make a tensor from attributes and scalars: Constant (the loader folds most into
 // constants), ConstantOfShape, Range and EyeLike. Output shapes are fixed at compile time;
 // Range reads its start and delta on each run as they may be inputs.
+#include "core/int_math.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
 
@@ -63,7 +64,8 @@ class RangeKernel final : public Kernel {
       using T = decltype(tag);
       const T start = static_cast<const T*>(args.src[0])[0], delta = static_cast<const T*>(args.src[2])[0];
       T* y = static_cast<T*>(args.dst[0]);
-      for (int64_t i = 0; i < n_; ++i) y[i] = static_cast<T>(start + static_cast<T>(i) * delta);
+      // Integer Range wraps past the type's end instead of overflowing (core/int_math.hpp).
+      for (int64_t i = 0; i < n_; ++i) y[i] = wrap_add(start, wrap_mul(static_cast<T>(i), delta));
     });
   }
 

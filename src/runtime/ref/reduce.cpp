@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/int_math.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
 
@@ -63,19 +64,23 @@ struct Reducer {
     else if constexpr (kOp == OpKind::ReduceProd) return A(1);
     else return A(0);
   }
+  // Integer accumulators wrap instead of overflowing, and integer results of the float
+  // reductions (L2, LogSum) saturate: core/int_math.hpp says why.
   static A step(A acc, T x) {
-    if constexpr (kOp == OpKind::ReduceMax) return static_cast<A>(x) > acc ? static_cast<A>(x) : acc;
-    else if constexpr (kOp == OpKind::ReduceMin) return static_cast<A>(x) < acc ? static_cast<A>(x) : acc;
-    else if constexpr (kOp == OpKind::ReduceProd) return acc * static_cast<A>(x);
-    else if constexpr (kOp == OpKind::ReduceL1) return acc + static_cast<A>(x < T(0) ? -x : x);
-    else if constexpr (kOp == OpKind::ReduceL2 || kOp == OpKind::ReduceSumSquare) return acc + static_cast<A>(x) * static_cast<A>(x);
-    else if constexpr (kOp == OpKind::ReduceLogSumExp) return acc + std::exp(static_cast<A>(x));
-    else return acc + static_cast<A>(x);
+    const A v = static_cast<A>(x);
+    if constexpr (kOp == OpKind::ReduceMax) return v > acc ? v : acc;
+    else if constexpr (kOp == OpKind::ReduceMin) return v < acc ? v : acc;
+    else if constexpr (kOp == OpKind::ReduceProd) return wrap_mul(acc, v);
+    else if constexpr (kOp == OpKind::ReduceL1) return wrap_add(acc, wrap_abs(v));
+    else if constexpr (kOp == OpKind::ReduceL2 || kOp == OpKind::ReduceSumSquare) return wrap_add(acc, wrap_mul(v, v));
+    else if constexpr (kOp == OpKind::ReduceLogSumExp) return acc + std::exp(v);
+    else return wrap_add(acc, v);
   }
   static T finish(A acc, int64_t count) {
-    if constexpr (kOp == OpKind::ReduceMean) return static_cast<T>(acc / static_cast<A>(count));
-    else if constexpr (kOp == OpKind::ReduceL2) return static_cast<T>(std::sqrt(acc));
-    else if constexpr (kOp == OpKind::ReduceLogSum || kOp == OpKind::ReduceLogSumExp) return static_cast<T>(std::log(acc));
+    if constexpr (kOp == OpKind::ReduceMean && std::is_integral_v<A>) return count == 0 ? T(0) : cast_value<T>(acc / count);
+    else if constexpr (kOp == OpKind::ReduceMean) return cast_value<T>(acc / static_cast<A>(count));
+    else if constexpr (kOp == OpKind::ReduceL2) return cast_value<T>(std::sqrt(acc));
+    else if constexpr (kOp == OpKind::ReduceLogSum || kOp == OpKind::ReduceLogSumExp) return cast_value<T>(std::log(acc));
     else return static_cast<T>(acc);
   }
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/int_math.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_math.hpp"
 #include "runtime/ref/ref_util.hpp"
@@ -140,9 +141,9 @@ template <class T>
 bool run_int(OpKind op, const void* s, void* d, int64_t n) {
   switch (op) {
     case OpKind::Abs:
-      map<T, T>(s, d, n, [](T x) { if constexpr (std::is_signed_v<T>) return static_cast<T>(x < 0 ? -x : x); else return x; });
+      map<T, T>(s, d, n, [](T x) { return wrap_abs(x); });  // |min| wraps to min
       return true;
-    case OpKind::Neg: map<T, T>(s, d, n, [](T x) { return static_cast<T>(-x); }); return true;
+    case OpKind::Neg: map<T, T>(s, d, n, [](T x) { return wrap_neg(x); }); return true;
     case OpKind::Sign: map<T, T>(s, d, n, [](T x) { return static_cast<T>((x > 0) - (x < 0)); }); return true;
     case OpKind::Relu: map<T, T>(s, d, n, [](T x) { return x > 0 ? x : T(0); }); return true;
     default: return false;
