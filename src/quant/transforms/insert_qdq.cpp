@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "octet/error.hpp"
+#include "onnx/writer.hpp"
 
 namespace octet::quant {
 namespace {
@@ -57,8 +58,6 @@ ir::ValueId add_dequantize(ir::Graph& g, const std::string& base, ir::ValueId da
 
 ir::Graph insert_qdq(const ir::Graph& fp32, const QuantSetup& setup) {
   ir::Graph g = fp32;
-  if (g.opset < 13)
-    fail("graph '", g.name, "' is opset ", g.opset, "; per-channel QDQ needs opset 13 or later (re-export the model)");
   for (const ActivationQuantizer& a : setup.activations) {
     if (a.uses.empty()) continue;
     if (!a.params.valid()) fail("quantizer on '", fp32.value(a.value).name, "' has no parameters");
@@ -130,6 +129,10 @@ ir::Graph insert_qdq(const ir::Graph& fp32, const QuantSetup& setup) {
     if (n.inputs.size() <= slot) n.inputs.resize(slot + 1, ir::kNoValue);
     n.inputs[slot] = b_dq;
   }
+  // Per-channel DequantizeLinear needs opset 13: an older graph is raised here (its ops
+  // rewritten to their opset-13 forms), so the graph octet calibrates, corrects and runs is
+  // the one it writes.
+  onnx_io::upgrade_opset_for_qdq(g);
   g.compact();
   ir::verify(g);
   return g;
