@@ -235,12 +235,19 @@ TEST(InsertQdq, RevertedLayerStaysFp32) {
   EXPECT_EQ(q.value(fc->input(0)).name, "flatten_out");
 }
 
-TEST(InsertQdq, RefusesOldOpsets) {
+// Per-channel DequantizeLinear needs opset 13: an opset-11 graph (M-LSD, a tf2onnx export)
+// comes out raised to 13, with its per-channel weights, instead of being refused.
+TEST(InsertQdq, RaisesOldOpsetsTo13) {
   GraphBuilder b = small_cnn(1);
   b.g.opset = 11;
   QuantSetup s = select_quantizers(b.g, {});
   finish(s, b.g);
-  EXPECT_THROW(insert_qdq(b.g, s), Error);
+  const ir::Graph q = insert_qdq(b.g, s);
+  EXPECT_EQ(q.opset, 13);
+  int per_channel = 0;
+  for (const ir::Node& n : q.nodes)
+    if (!n.dead && n.op == ir::OpKind::DequantizeLinear && n.has_attr("axis")) ++per_channel;
+  EXPECT_GT(per_channel, 0);
 }
 
 }  // namespace
