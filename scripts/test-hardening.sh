@@ -26,9 +26,14 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export LSAN_OPTIONS="suppressions=$here/scripts/lsan.supp:print_suppressions=0"
 
 # Tests left out of the sanitizer run, each for the reason given (they run in the plain
-# build, scripts/test.sh). Joined into a regex for ctest -E. None so far: add one only with a
+# build, scripts/test.sh). Joined into a regex for ctest -E. Add one only with a
 # measured reason (e.g. far too slow under ASan for CI's 90 minutes).
 asan_excluded=(
+  # Quantizing M-LSD (16 calibration images at 320x320 or 512x512 through calibration, bias
+  # correction and three INT8/FP32 runs) took 97 s (320 tiny) and 128 s (320 large) per case
+  # in the plain build on a loaded 2-core machine, the 512 ones longer; under the sanitizers the
+  # reference kernels it leans on run several times slower. Their FP32 cases still run here.
+  'RealModel\.Int8.*/mlsd_'
 )
 
 if [ "$skip" != asan ]; then

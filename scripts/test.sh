@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, exports the benchmark models the interop
-# tests compare against ONNX Runtime, runs every test with CTest, then runs them all again under
+# The test command: installs what is missing, fetches the real-model corpus, builds, exports the
+# benchmark models the interop tests compare against ONNX Runtime, runs every test with CTest, then runs them all again under
 # AddressSanitizer + UndefinedBehaviorSanitizer and each libFuzzer target for a bounded time
 # (scripts/test-hardening.sh).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 "$here/scripts/install-deps.sh"
+# The third-party real-model corpus (cached in .cache/real-models; a no-op once fetched).
+"$here/scripts/fetch_models.sh"
 "$here/scripts/build.sh" "$here/build"
 # The install list must cover every file the build read (a fresh machine has nothing else),
 # and the check must notice a package missing from it.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <list>
 #include <map>
 
 #include "ir/cost.hpp"
@@ -43,6 +44,7 @@ struct Builder {
   const PlanOptions& options;
   std::vector<PlanTensor>& tensors;
   std::vector<PlanStep>& steps;
+  std::list<std::vector<uint8_t>>& owned_constants;  // constants reordered at compile time
   std::map<std::pair<int, Layout>, int> reordered;  // (tensor, layout) -> tensor in that layout
 
   int add_tensor(const std::string& name, const TensorDesc& desc) {
@@ -53,17 +55,33 @@ struct Builder {
     return static_cast<int>(tensors.size() - 1);
   }
 
-  // Picks the first kernel in table order that accepts ctx; explains every refusal.
-  const KernelEntry* choose(const KernelContext& ctx) {
+  // Picks the first kernel in table order that accepts ctx with its inputs as they arrive.
+  // When none does and some input arrives in a non-plain layout, a second round offers them
+  // plain (every kernel reads plain; reference kernels read nothing else): the winner's
+  // context then asks for plain inputs and the caller inserts the Reorders. A layout alone
+  // never refuses a node. Explains every refusal.
+  const KernelEntry* choose(KernelContext& ctx) {
     std::string reasons;
-    for (const KernelEntry* e : kernels_for(ctx.node->op)) {
-      const std::string why = e->why_not(ctx);
-      if (why.empty()) {
-        if (options.verbose)
-          std::cerr << "octet: " << ctx.describe() << " -> " << e->name << reasons << "\n";
-        return e;
+    KernelContext plain = ctx;
+    bool any_laid_out = false;
+    for (TensorDesc& d : plain.inputs)
+      if (d.present() && d.layout != Layout::kPlain) {
+        d.layout = Layout::kPlain;
+        any_laid_out = true;
       }
-      reasons += cat("\n    skipped ", e->name, ": ", why);
+    for (KernelContext* round : {&ctx, any_laid_out ? &plain : nullptr}) {
+      if (!round) continue;
+      for (const KernelEntry* e : kernels_for(ctx.node->op)) {
+        const std::string why = e->why_not(*round);
+        if (why.empty()) {
+          if (options.verbose)
+            std::cerr << "octet: " << ctx.describe() << " -> " << e->name
+                      << (round == &plain ? " (inputs reordered to plain)" : "") << reasons << "\n";
+          if (round == &plain) ctx.inputs = plain.inputs;
+          return e;
+        }
+        reasons += cat("\n    skipped ", e->name, round == &plain ? " (inputs plain)" : "", ": ", why);
+      }
     }
     if (kernels_for(ctx.node->op).empty())
       fail(ctx.describe(), ": op type '", op_name(ctx.node->op), "' is not supported by octet's runtime",
@@ -71,12 +89,9 @@ struct Builder {
     fail(ctx.describe(), ": no kernel accepts it:", reasons);
   }
 
-  // Returns a tensor holding `src` in `layout`, adding a Reorder step the first time.
-  int in_layout(int src, Layout layout) {
-    if (tensors[static_cast<size_t>(src)].desc.layout == layout) return src;
-    auto key = std::make_pair(src, layout);
-    if (auto it = reordered.find(key); it != reordered.end()) return it->second;
-    ir::Node node;  // a transient node: kernels must not keep pointers into the context
+  // A Reorder kernel taking tensor `src` to `layout`; `node` must outlive nothing (kernels
+  // keep no pointers into the context).
+  std::unique_ptr<Kernel> make_reorder(int src, Layout layout, ir::Node& node, const KernelEntry*& entry, TensorDesc& out) {
     node.name = tensors[static_cast<size_t>(src)].name + "/reorder_" + layout_name(layout);
     node.op = ir::OpKind::Reorder;
     KernelContext ctx;
@@ -85,20 +100,45 @@ struct Builder {
     ctx.threads = options.threads;
     ctx.inputs = {tensors[static_cast<size_t>(src)].desc};
     ctx.constants = {nullptr};
-    TensorDesc out = ctx.inputs[0];
+    out = ctx.inputs[0];
     out.layout = layout;
     ctx.outputs = {out};
-    const KernelEntry* entry = choose(ctx);
-    PlanStep step;
-    step.node_name = node.name;
-    step.op = node.op;
-    step.entry = entry;
-    step.kernel = entry->create(ctx);
-    step.srcs = {src};
+    entry = choose(ctx);
+    return entry->create(ctx);
+  }
+
+  // Returns a tensor holding `src` in `layout`, adding a Reorder step the first time. A
+  // constant is reordered once, here, into storage the plan owns: a kernel that wants its
+  // constant operand in the layout of its other inputs (a Concat with a constant block, a
+  // binary op with a full-size constant) gets it without a step per run.
+  int in_layout(int src, Layout layout) {
+    if (tensors[static_cast<size_t>(src)].desc.layout == layout) return src;
+    auto key = std::make_pair(src, layout);
+    if (auto it = reordered.find(key); it != reordered.end()) return it->second;
+    ir::Node node;
+    const KernelEntry* entry = nullptr;
+    TensorDesc out;
+    std::unique_ptr<Kernel> kernel = make_reorder(src, layout, node, entry, out);
     const int dst = add_tensor(node.name, out);
-    step.dsts = {dst};
-    step.compute_dtype = out.dtype;
-    steps.push_back(std::move(step));
+    if (tensors[static_cast<size_t>(src)].storage == PlanTensor::Storage::kConstant) {
+      std::vector<uint8_t>& data = owned_constants.emplace_back(out.bytes(), 0);  // zero padding
+      std::vector<uint8_t> scratch(kernel->scratch_bytes());
+      const void* in = tensors[static_cast<size_t>(src)].constant;
+      void* dst_ptr = data.data();
+      kernel->execute({&in, &dst_ptr, scratch.data()});
+      tensors[static_cast<size_t>(dst)].storage = PlanTensor::Storage::kConstant;
+      tensors[static_cast<size_t>(dst)].constant = data.data();
+    } else {
+      PlanStep step;
+      step.node_name = node.name;
+      step.op = node.op;
+      step.entry = entry;
+      step.kernel = std::move(kernel);
+      step.srcs = {src};
+      step.dsts = {dst};
+      step.compute_dtype = out.dtype;
+      steps.push_back(std::move(step));
+    }
     reordered[key] = dst;
     return dst;
   }
@@ -187,7 +227,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
   plan->threads_ = effective.threads;
   // oneDNN fixes a primitive's thread partitioning from OpenMP's count when it is created.
   omp_set_num_threads(effective.threads);
-  Builder b{graph, effective, plan->tensors_, plan->steps_, {}};
+  Builder b{graph, effective, plan->tensors_, plan->steps_, plan->owned_constants_, {}};
 
   std::vector<int> value_tensor(graph.values.size(), -1);
   auto desc_of = [&](ir::ValueId v) {
@@ -263,12 +303,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
     for (size_t i = 0; i < srcs.size(); ++i) {
       if (srcs[i] < 0) continue;
       const PlanTensor& src = plan->tensors_[static_cast<size_t>(srcs[i])];
-      if (ctx.inputs[i].layout != src.desc.layout) {
-        if (src.storage == PlanTensor::Storage::kConstant)
-          fail(node.describe(), ": kernel ", entry->name, " asked for constant input ", i,
-               " in another layout; kernels pack their constants themselves");
-        srcs[i] = b.in_layout(srcs[i], ctx.inputs[i].layout);
-      }
+      if (ctx.inputs[i].layout != src.desc.layout) srcs[i] = b.in_layout(srcs[i], ctx.inputs[i].layout);
     }
     step.srcs = srcs;
     for (size_t i = 0; i < node.outputs.size(); ++i) {

@@ -5,6 +5,7 @@
 //             Reorders -> plan the arena by liveness -> allocate it once
 //   run:      bind input pointers -> execute each step -> copy outputs out (plain layout)
 #pragma once
+#include <list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ struct PlanTensor {
   TensorDesc desc;
   Storage storage = Storage::kArena;
   size_t offset = 0;                  // kArena: byte offset in the arena
-  const void* constant = nullptr;     // kConstant: the data (owned by the graph)
+  const void* constant = nullptr;     // kConstant: the data (owned by the graph, or by the plan when reordered)
   int input_index = -1;               // kInput: which graph input
   int alias_of = -1;                  // shares the storage of this tensor (view kernels)
 };
@@ -67,6 +68,7 @@ class Plan {
   void* tensor_ptr(int t, const std::vector<const void*>& inputs) const;
 
   std::shared_ptr<const ir::Graph> graph_;  // keeps constants alive
+  std::list<std::vector<uint8_t>> owned_constants_;  // constants reordered once at compile time
   std::vector<PlanTensor> tensors_;
   std::vector<int> root_;                   // per tensor, the one owning its storage (alias_of resolved)
   std::vector<PlanStep> steps_;

@@ -18,6 +18,7 @@ std::vector<KernelEntry> binary_entries();           // Add, Sub, Mul, Div, Max,
 std::vector<KernelEntry> concat_entries();           // Concat
 std::vector<KernelEntry> softmax_entries();          // Softmax, LogSoftmax
 std::vector<KernelEntry> layer_norm_entries();       // LayerNormalization
+std::vector<KernelEntry> resize_entries();           // Resize (where ONNX's coordinates are oneDNN's)
 std::vector<KernelEntry> reorder_entries();          // the planner's layout changes
 
 // Every oneDNN entry above, in one list, for the kernel table.

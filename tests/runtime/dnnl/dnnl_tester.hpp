@@ -224,7 +224,9 @@ inline KernelRun run_kernel(const std::string& name, OneNode& one, std::vector<r
     run.input_layouts.push_back(ctx.inputs[k].layout);
     if (!data[k]) { src.push_back(nullptr); continue; }
     in_bufs.push_back(std::make_unique<AlignedBytes>(ctx.inputs[k].bytes()));
-    if (ctx.constants[k]) std::memcpy(in_bufs.back()->ptr, data[k]->bytes.data(), data[k]->bytes.size());
+    // A constant asked for in another layout is reordered too, as the planner does.
+    if (ctx.constants[k] && ctx.inputs[k].layout == rt::Layout::kPlain)
+      std::memcpy(in_bufs.back()->ptr, data[k]->bytes.data(), data[k]->bytes.size());
     else pack(*data[k], ctx.inputs[k], in_bufs.back()->ptr);
     src.push_back(in_bufs.back()->ptr);
   }

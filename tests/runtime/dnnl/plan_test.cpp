@@ -3,56 +3,14 @@
 // reference kernels (rt::evaluate_node), in each forced layout and with 1 and 2 threads.
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include "runtime/dnnl/dnnl_tester.hpp"
+#include "runtime/dnnl/graph_builder.hpp"
 #include "runtime/plan.hpp"
 
 namespace octet::testing {
 namespace {
 
 using ir::OpKind;
-
-// Builds graphs value by value: x = b.node(op, {inputs}, attrs).
-class GraphBuilder {
- public:
-  GraphBuilder() { g_.opset = 17; }
-  ir::ValueId input(const std::string& name, const Shape& shape) {
-    ir::Value v;
-    v.name = name;
-    v.dtype = DType::kFloat32;
-    v.shape = shape;
-    v.has_shape = true;
-    v.dim_params.assign(shape.size(), "");
-    const ir::ValueId id = g_.add_value(v);
-    g_.inputs.push_back(id);
-    return id;
-  }
-  ir::ValueId constant(const Shape& shape, float lo = -0.5f, float hi = 0.5f) {
-    return g_.add_constant("c" + std::to_string(seed_), random_tensor(shape, seed_++, lo, hi));
-  }
-  ir::ValueId node(OpKind op, std::vector<ir::ValueId> inputs, std::map<std::string, ir::Attribute> attrs = {}) {
-    ir::Node n;
-    n.op = op;
-    n.name = std::string(ir::op_name(op)) + "_" + std::to_string(g_.nodes.size());
-    n.inputs = std::move(inputs);
-    n.attrs = std::move(attrs);
-    ir::Value v;
-    v.name = n.name + "_out";
-    n.outputs = {g_.add_value(v)};
-    g_.add_node(n);
-    return n.outputs[0];
-  }
-  ir::Graph& graph() { return g_; }
-
- private:
-  ir::Graph g_;
-  uint32_t seed_ = 1000;
-};
-
-ir::Attribute ints(std::vector<int64_t> v) { return ir::Attribute::make_ints(std::move(v)); }
-ir::Attribute str(std::string v) { return ir::Attribute::make_string(std::move(v)); }
-ir::Attribute f(float v) { return ir::Attribute::make_float(v); }
 
 // Stem, pool, a residual block, a depthwise conv with an SE block, concat, pools, classifier.
 std::shared_ptr<ir::Graph> small_cnn() {
@@ -85,28 +43,12 @@ std::shared_ptr<ir::Graph> small_cnn() {
   return std::make_shared<ir::Graph>(b.graph());
 }
 
-// Node by node with the reference kernels.
-std::vector<Tensor> evaluate_reference(const ir::Graph& g, const Tensor& x) {
-  std::map<ir::ValueId, Tensor> values;
-  values[g.inputs[0]] = x;
-  for (ir::NodeId n : g.topological_order()) {
-    const ir::Node& node = g.nodes[static_cast<size_t>(n)];
-    std::vector<const Tensor*> in;
-    for (ir::ValueId v : node.inputs) in.push_back(g.value(v).is_constant() ? g.value(v).data.get() : &values.at(v));
-    std::vector<Tensor> out = rt::evaluate_node(g, node, in);
-    values[node.outputs[0]] = std::move(out[0]);
-  }
-  std::vector<Tensor> r;
-  for (ir::ValueId v : g.outputs) r.push_back(values.at(v));
-  return r;
-}
-
 void check_plan(const char* layout, int threads) {
   std::unique_ptr<ScopedEnv> env;
   if (layout) env = std::make_unique<ScopedEnv>("OCTET_DNNL_LAYOUT", layout);
   const auto graph = small_cnn();
   const Tensor x = random_tensor({1, 3, 32, 32}, 7);
-  const std::vector<Tensor> expect = evaluate_reference(*graph, x);
+  const std::vector<Tensor> expect = evaluate_reference(*graph, {x});
   rt::PlanOptions options;
   options.threads = threads;
   auto plan = rt::Plan::compile(graph, options);
