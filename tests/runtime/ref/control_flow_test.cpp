@@ -107,7 +107,7 @@ std::vector<float> run_nested(const Model& model, bool flag, bool optimize) {
   Tensor n = Tensor::from_vector<int64_t>(DType::kInt64, {}, {3});
   Tensor f(DType::kBool, {});
   f.bytes[0] = flag ? 1 : 0;
-  const Tensor y = compiled.run({x, n, f}).at(0);
+  const Tensor y = compiled.run(std::vector<Tensor>{x, n, f}).at(0);
   const float* p = reinterpret_cast<const float*>(y.bytes.data());
   return {p, p + 3};
 }
@@ -175,9 +175,9 @@ TEST(ControlFlow, LoopRunningOtherThanItsCompiledTripsIsRefused) {
   Tensor cond(DType::kBool, {});
   cond.bytes[0] = 1;
   const Tensor y = Tensor::from_vector<float>(DType::kFloat32, {1}, {0.0f});
-  EXPECT_NO_THROW(compiled.run({Tensor::from_vector<int64_t>(DType::kInt64, {}, {5}), cond, y}));
+  EXPECT_NO_THROW(compiled.run(std::vector<Tensor>{Tensor::from_vector<int64_t>(DType::kInt64, {}, {5}), cond, y}));
   try {
-    compiled.run({Tensor::from_vector<int64_t>(DType::kInt64, {}, {3}), cond, y});
+    compiled.run(std::vector<Tensor>{Tensor::from_vector<int64_t>(DType::kInt64, {}, {3}), cond, y});
     FAIL() << "ran 3 iterations into an output compiled for 5";
   } catch (const Error& e) {
     const std::string what = e.what();
@@ -243,7 +243,7 @@ TEST(ControlFlow, RecurrentDirectionsAndSequenceLengthsAgree) {
     CompileOptions options;
     options.threads = 1;
     auto run = [&](const Model& model, const Tensor& input) {
-      return CompiledModel::compile(model, options).run({input, len});
+      return CompiledModel::compile(model, options).run(std::vector<Tensor>{input, len});
     };
     const auto bi = run(recurrent_model(op, "bidirectional", T, B, I, H, w, r, b, true), x);
     const auto fw = run(recurrent_model(op, "forward", T, B, I, H, half(w, 0), half(r, 0), half(b, 0), true), x);
