@@ -47,6 +47,13 @@ std::vector<float> Node::attr_floats(const std::string& key, std::vector<float> 
   return it->second.floats;
 }
 
+const Graph& Node::subgraph(const std::string& key) const {
+  auto it = attrs.find(key);
+  if (it == attrs.end() || it->second.kind != Attribute::Kind::kGraph || !it->second.graph)
+    fail(describe(), ": graph attribute '", key, "' is missing");
+  return *it->second.graph;
+}
+
 std::string Node::describe() const { return cat(op_name(op), " node '", name, "'"); }
 
 namespace {
@@ -251,6 +258,20 @@ void verify(const Graph& graph) {
       if (producer[i] == kNoNode && !is_input[i] && !graph.values[i].is_constant())
         fail("graph '", graph.name, "': ", node.describe(), " reads '", graph.values[i].name,
              "', which no node produces and which is neither a graph input nor an initializer");
+    }
+  }
+  for (const Node& node : graph.nodes) {
+    if (node.dead) continue;
+    if (node.captures < 0 || static_cast<size_t>(node.captures) > node.inputs.size())
+      fail("graph '", graph.name, "': ", node.describe(), " claims ", node.captures, " captured inputs of ",
+           node.inputs.size());
+    for (const auto& [key, a] : node.attrs) {
+      if (a.kind != Attribute::Kind::kGraph) continue;
+      if (!a.graph) fail("graph '", graph.name, "': ", node.describe(), " has an empty graph attribute '", key, "'");
+      if (a.graph->inputs.size() < static_cast<size_t>(node.captures))
+        fail("graph '", graph.name, "': ", node.describe(), " subgraph '", key, "' lists ", a.graph->inputs.size(),
+             " inputs, fewer than the node's ", node.captures, " captured values");
+      verify(*a.graph);
     }
   }
   for (ValueId v : graph.outputs) {

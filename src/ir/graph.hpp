@@ -20,8 +20,10 @@ using NodeId = int32_t;
 constexpr ValueId kNoValue = -1;  // an omitted optional input
 constexpr NodeId kNoNode = -1;
 
+struct Graph;
+
 struct Attribute {
-  enum class Kind : uint8_t { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor };
+  enum class Kind : uint8_t { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph };
   Kind kind = Kind::kInt;
   int64_t i = 0;
   float f = 0.0f;
@@ -30,6 +32,7 @@ struct Attribute {
   std::vector<float> floats;
   std::vector<std::string> strings;
   std::shared_ptr<const Tensor> tensor;
+  std::shared_ptr<const Graph> graph;  // kGraph: a subgraph (If branch, Loop/Scan body); see Node::captures
 
   static Attribute make_int(int64_t v) { Attribute a; a.kind = Kind::kInt; a.i = v; return a; }
   static Attribute make_float(float v) { Attribute a; a.kind = Kind::kFloat; a.f = v; return a; }
@@ -55,6 +58,11 @@ struct Node {
   std::vector<ValueId> inputs;   // kNoValue where an optional input is omitted
   std::vector<ValueId> outputs;  // kNoValue where an optional output is unused
   std::map<std::string, Attribute> attrs;
+  // The last `captures` inputs are outer-scope values read inside this node's subgraph
+  // attributes. Every subgraph lists them, in this order, as its last graph inputs, so
+  // use-def, folding and dead-node removal see what a body reads; the writer turns them back
+  // into ONNX's implicit outer-scope references.
+  int32_t captures = 0;
   bool dead = false;             // removed by a pass; dropped at compact()
 
   bool has_attr(const std::string& key) const { return attrs.count(key) != 0; }
@@ -63,8 +71,12 @@ struct Node {
   std::string attr_string(const std::string& key, const std::string& fallback) const;
   std::vector<int64_t> attr_ints(const std::string& key, std::vector<int64_t> fallback = {}) const;
   std::vector<float> attr_floats(const std::string& key, std::vector<float> fallback = {}) const;
+  // The subgraph attribute `key`; throws naming the node when it is missing or not a graph.
+  const Graph& subgraph(const std::string& key) const;
   // "Conv 'conv1'" for error messages.
   std::string describe() const;
+  // How many inputs the op itself takes (the inputs before the captures).
+  size_t formal_inputs() const { return inputs.size() - static_cast<size_t>(captures); }
   // Input i if present, else kNoValue.
   ValueId input(size_t i) const { return i < inputs.size() ? inputs[i] : kNoValue; }
 };
@@ -127,7 +139,8 @@ struct Graph {
 };
 
 // Checks the invariants every pass must keep: ids in range, each value produced at most once,
-// producers consistent, no cycle, every node input produced, a graph input or a constant.
+// producers consistent, no cycle, every node input produced, a graph input or a constant;
+// every subgraph the same, and listing its node's captures as its last inputs.
 // Throws an Error naming the node and value otherwise.
 void verify(const Graph& graph);
 

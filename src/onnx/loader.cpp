@@ -1,36 +1,46 @@
 // ONNX ModelProto -> ir::Graph. Constant nodes become constant values; float16 becomes
-// float32 everywhere (octet computes FP16 models in FP32, as POT accepts FP16 IRs).
+// float32 everywhere (octet computes FP16 models in FP32, as POT accepts FP16 IRs). Subgraph
+// attributes (If, Loop, Scan) are imported recursively; what they read from enclosing graphs
+// becomes explicit captured inputs. Opsets before 7 are rewritten to their opset-7 forms.
 #include "onnx/loader.hpp"
 
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/file_type.hpp"
 #include "octet/error.hpp"
 #include "onnx/schema_check.hpp"
 #include "onnx/tensor_proto.hpp"
+#include "onnx/legacy_ops.hpp"
 
 namespace octet::onnx_io {
 namespace {
 
-constexpr int64_t kMinOpset = 7;
-constexpr int64_t kMaxOpset = 17;
+constexpr int64_t kMinOpset = 1;
+constexpr int64_t kMaxOpset = 18;
 
 bool is_default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
 // float16 is computed as float32 in octet.
 DType compute_dtype(DType d) { return d == DType::kFloat16 ? DType::kFloat32 : d; }
 
+// Imports one GraphProto: the model's main graph, or (with a parent) a subgraph attribute,
+// whose references to names of enclosing graphs become captured inputs (ir::Node::captures).
 struct Importer {
-  const onnx::ModelProto& model;
+  const onnx::GraphProto& proto;
   std::string origin;     // file path or description, for errors
   std::string model_dir;  // for external data
+  Importer* parent = nullptr;  // the enclosing graph's importer, for a subgraph
+  int64_t source_opset = 0;    // the file's opset; graph.opset is at least 7 (legacy_ops.hpp)
   ir::Graph graph;
   std::map<std::string, ir::ValueId> by_name;
+  std::vector<std::string> captured;  // outer-scope names this graph reads, in first-use order
 
   ir::ValueId value_named(const std::string& name) {
     auto it = by_name.find(name);
@@ -54,6 +64,15 @@ struct Importer {
       fail(origin, ": graph ", role, " '", info.name(), "' has element type ",
            onnx::TensorProto_DataType_IsValid(elem) ? onnx::TensorProto_DataType_Name(elem) : cat(elem),
            ", which is not supported by octet");
+  }
+
+  // The value `name` refers to here: one of this graph's, or an enclosing graph's value,
+  // which becomes a captured input of this graph.
+  std::optional<ir::ValueId> resolve(const std::string& name) {
+    if (auto it = by_name.find(name); it != by_name.end()) return it->second;
+    if (!parent || !parent->resolve(name)) return std::nullopt;
+    captured.push_back(name);
+    return value_named(name);
   }
 
   void apply_type(const onnx::ValueInfoProto& info) {
@@ -136,40 +155,72 @@ struct Importer {
     fail(where, ": Constant node without a supported value attribute (sparse and string values are not supported)");
   }
 
+  // Imports the node's graph attributes and appends, as its captures, every outer name any of
+  // them reads; each subgraph then lists all of those names as its last inputs.
+  void add_subgraphs(const onnx::NodeProto& np, ir::Node& node, const std::string& where) {
+    struct Body {
+      std::string key;
+      ir::Graph graph;
+      size_t captured;  // its last inputs that are captures
+    };
+    std::vector<Body> bodies;
+    std::vector<std::string> names;  // the union of the bodies' captures
+    for (const auto& a : np.attribute()) {
+      if (a.type() != onnx::AttributeProto::GRAPH) continue;
+      Importer child{a.g(), cat("subgraph '", a.name(), "' of ", where), model_dir, this, source_opset, {}, {}, {}};
+      child.graph.opset = graph.opset;
+      child.run();
+      for (const std::string& name : child.captured)
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      bodies.push_back({a.name(), std::move(child.graph), child.captured.size()});
+    }
+    for (auto& [key, body, captured_count] : bodies) {
+      // Reorder the body's captures into the node's order, adding those only another body reads.
+      std::map<std::string, ir::ValueId> capture_ids;
+      const size_t formal = body.inputs.size() - captured_count;
+      for (size_t i = formal; i < body.inputs.size(); ++i) capture_ids[body.value(body.inputs[i]).name] = body.inputs[i];
+      body.inputs.resize(formal);
+      for (const std::string& name : names) {
+        auto it = capture_ids.find(name);
+        ir::Value v;
+        v.name = name;
+        body.inputs.push_back(it != capture_ids.end() ? it->second : body.add_value(std::move(v)));
+      }
+      ir::Attribute attr;
+      attr.kind = ir::Attribute::Kind::kGraph;
+      attr.graph = std::make_shared<const ir::Graph>(std::move(body));
+      node.attrs[key] = std::move(attr);
+    }
+    for (const std::string& name : names) node.inputs.push_back(*resolve(name));
+    node.captures = static_cast<int32_t>(names.size());
+  }
+
   void run() {
-    int64_t opset = -1;
-    for (const auto& op : model.opset_import())
-      if (is_default_domain(op.domain())) opset = op.version();
-    if (opset < 0) opset = 1;
-    if (opset < kMinOpset || opset > kMaxOpset)
-      fail(origin, ": opset ", opset, " of the default domain is not supported (octet reads opsets ", kMinOpset,
-           " to ", kMaxOpset, ")");
-    const auto& g = model.graph();
-    graph.opset = opset;
+    const auto& g = proto;
     graph.name = g.name();
     graph.source_path = origin;
-    for (const auto& p : model.metadata_props()) graph.metadata[p.key()] = p.value();
 
     for (const auto& init : g.initializer())
       add_constant_value(init.name(), tensor_from_proto(init, model_dir, cat("initializer '", init.name(), "' in ", origin)));
     for (const auto& input : g.input()) {
       const ir::ValueId id = value_named(input.name());
       if (graph.value(id).is_constant()) continue;  // old exporters list initializers as inputs
-      check_io_type(input, "input");
+      if (!parent) check_io_type(input, "input");  // a subgraph's may leave types to inference
       apply_type(input);
       graph.inputs.push_back(id);
     }
-    for (const auto& info : g.value_info()) apply_type(info);
-    if (g.output_size() == 0) fail(origin, ": the graph has no outputs (ONNX requires at least one)");
-    for (const auto& output : g.output()) {
-      if (output.has_type() && output.type().has_tensor_type()) check_io_type(output, "output");
-      apply_type(output);
-    }
-
     // Every node output gets a value first, so nodes may appear in any order.
     for (const auto& node : g.node())
       for (const auto& out : node.output())
         if (!out.empty()) value_named(out);
+    for (const auto& info : g.value_info())
+      if (by_name.count(info.name())) apply_type(info);
+    if (g.output_size() == 0) fail(origin, ": the graph has no outputs (ONNX requires at least one)");
+    for (const auto& output : g.output()) {
+      if (parent && !by_name.count(output.name())) continue;
+      if (!parent && output.has_type() && output.type().has_tensor_type()) check_io_type(output, "output");
+      apply_type(output);
+    }
 
     // ONNX makes node names unique within a graph where they are given; a node without one
     // gets "Op_index", made unique against the names given.
@@ -196,7 +247,7 @@ struct Importer {
         unsupported.push_back(cat(where, ": op domain '", np.domain(), "' is not supported (only the standard ONNX domain is)"));
         continue;
       }
-      check_node_schema(np, opset, where);
+      check_node_schema(np, source_opset, where);
       for (const auto& out : np.output()) {
         if (out.empty()) continue;
         auto [it, fresh] = produced_by.emplace(out, where);
@@ -219,19 +270,22 @@ struct Importer {
       node.op = *op;
       for (const auto& in : np.input()) {
         if (in.empty()) { node.inputs.push_back(ir::kNoValue); continue; }
-        auto it = by_name.find(in);
-        if (it == by_name.end())
+        const auto id = resolve(in);
+        if (!id)
           fail(where, ": input '", in, "' is produced by no node and is neither a graph input nor an initializer");
-        node.inputs.push_back(it->second);
+        node.inputs.push_back(*id);
       }
       for (const auto& out : np.output()) node.outputs.push_back(out.empty() ? ir::kNoValue : by_name.at(out));
-      for (const auto& a : np.attribute()) node.attrs[a.name()] = convert_attribute(a, where);
+      for (const auto& a : np.attribute())
+        if (a.type() != onnx::AttributeProto::GRAPH) node.attrs[a.name()] = convert_attribute(a, where);
+      add_subgraphs(np, node, where);
       // Cast to float16 computes in float32 like the rest of the model.
       if (node.op == ir::OpKind::Cast && node.attr_int("to", 0) == onnx::TensorProto::FLOAT16)
         node.attrs["to"] = ir::Attribute::make_int(onnx::TensorProto::FLOAT);
       for (ir::ValueId out : node.outputs)
         if (out != ir::kNoValue && graph.value(out).is_constant())
           fail(where, ": output '", graph.value(out).name, "' is also an initializer");
+      upgrade_legacy_node(graph, node, source_opset, where);
       graph.add_node(std::move(node));
     }
     if (!unsupported.empty()) {
@@ -244,10 +298,12 @@ struct Importer {
       fail(all);
     }
     for (const auto& output : g.output()) {
-      auto it = by_name.find(output.name());
-      if (it == by_name.end()) fail(origin, ": graph output '", output.name(), "' is produced by no node");
-      graph.outputs.push_back(it->second);
+      const auto id = resolve(output.name());
+      if (!id) fail(origin, ": graph output '", output.name(), "' is produced by no node");
+      graph.outputs.push_back(*id);
     }
+    // A subgraph's captures are inputs after its own ones, in first-use order.
+    for (const std::string& name : captured) graph.inputs.push_back(by_name.at(name));
     // Drop the values that only value_info mentioned. Verify's messages name the graph; the
     // file is what a user can act on.
     try {
@@ -259,6 +315,21 @@ struct Importer {
   }
 };
 
+ir::Graph import_model(const onnx::ModelProto& model, const std::string& origin, const std::string& dir) {
+  int64_t opset = -1;
+  for (const auto& op : model.opset_import())
+    if (is_default_domain(op.domain())) opset = op.version();
+  if (opset < 0) opset = 1;
+  if (opset < kMinOpset || opset > kMaxOpset)
+    fail(origin, ": opset ", opset, " of the default domain is not supported (octet reads opsets ", kMinOpset,
+         " to ", kMaxOpset, ")");
+  Importer importer{model.graph(), origin, dir, nullptr, opset, {}, {}, {}};
+  importer.graph.opset = std::max<int64_t>(opset, 7);
+  for (const auto& p : model.metadata_props()) importer.graph.metadata[p.key()] = p.value();
+  importer.run();
+  return std::move(importer.graph);
+}
+
 }  // namespace
 
 ir::Graph load_model_from_bytes(const std::string& bytes, const std::string& origin) {
@@ -268,9 +339,7 @@ ir::Graph load_model_from_bytes(const std::string& bytes, const std::string& ori
   if (!model.has_graph()) fail(origin, ": ONNX model has no graph");
   check_ir_version(model, origin);
   const std::string dir = std::filesystem::path(origin).parent_path().string();
-  Importer importer{model, origin, dir, {}, {}};
-  importer.run();
-  return std::move(importer.graph);
+  return import_model(model, origin, dir);
 }
 
 ir::Graph load_model(const std::string& path) {

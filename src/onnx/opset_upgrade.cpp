@@ -190,15 +190,28 @@ bool per_axis(const ir::Graph& g, const ir::Node& node) {
   return scale.has_shape && shape_numel(scale.shape) > 1;
 }
 
+// Every node of the graph and of its subgraphs (which share the model's opset) from `from`
+// to kTarget.
+void upgrade_graph(ir::Graph& graph, int64_t from) {
+  const size_t count = graph.nodes.size();
+  for (size_t n = 0; n < count; ++n) {
+    if (graph.nodes[n].dead) continue;
+    upgrade_node(graph, n, from);
+    for (auto& [key, a] : graph.nodes[n].attrs) {
+      if (a.kind != ir::Attribute::Kind::kGraph) continue;
+      auto body = std::make_shared<ir::Graph>(*a.graph);
+      upgrade_graph(*body, from);
+      a.graph = std::move(body);
+    }
+  }
+  graph.opset = kTarget;
+}
+
 }  // namespace
 
 void raise_opset_to_13(ir::Graph& graph) {
   if (graph.opset >= kTarget) return;
-  const int64_t from = graph.opset;
-  const size_t count = graph.nodes.size();
-  for (size_t n = 0; n < count; ++n)
-    if (!graph.nodes[n].dead) upgrade_node(graph, n, from);
-  graph.opset = kTarget;
+  upgrade_graph(graph, graph.opset);  // subgraphs (If, Loop, Scan bodies) too
 }
 
 void upgrade_opset_for_qdq(ir::Graph& graph) {

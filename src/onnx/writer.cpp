@@ -1,7 +1,8 @@
 // IR -> ONNX ModelProto and the file on disk. Works on a copy of the graph (weights shared):
 // internal ops are lowered, the opset raised if QDQ needs it, the graph compacted into
 // topological order, then every live node, initializer, input, output and known value_info is
-// written. Weights go to "<model file name>.data" when they would exceed the threshold.
+// written, subgraphs (If, Loop, Scan bodies) recursively with their captures as outer names.
+// Weights go to "<model file name>.data" when they would exceed the threshold.
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
@@ -31,6 +32,21 @@ void set_type(const ir::Value& v, onnx::ValueInfoProto* info) {
   }
 }
 
+void write_graph(const ir::Graph& g, size_t formal_inputs, onnx::GraphProto* gp, int64_t* weight_bytes);
+
+// A subgraph as ONNX: its captured inputs are not inputs there but references to the outer
+// values they stand for, so they take those values' names.
+void write_subgraph(const ir::Graph& outer, const ir::Node& node, const ir::Graph& body, onnx::GraphProto* gp) {
+  ir::Graph copy = body;
+  const size_t formal = copy.inputs.size() - static_cast<size_t>(node.captures);
+  for (size_t k = 0; k < static_cast<size_t>(node.captures); ++k) {
+    const ir::ValueId outer_id = node.inputs[node.formal_inputs() + k];
+    if (outer_id != ir::kNoValue) copy.value(copy.inputs[formal + k]).name = outer.value(outer_id).name;
+  }
+  int64_t ignored = 0;
+  write_graph(copy, formal, gp, &ignored);
+}
+
 void set_attribute(const std::string& key, const ir::Attribute& a, onnx::AttributeProto* p) {
   using AP = onnx::AttributeProto;
   using K = ir::Attribute::Kind;
@@ -43,6 +59,7 @@ void set_attribute(const std::string& key, const ir::Attribute& a, onnx::Attribu
     case K::kFloats: p->set_type(AP::FLOATS); for (float v : a.floats) p->add_floats(v); break;
     case K::kStrings: p->set_type(AP::STRINGS); for (const auto& v : a.strings) p->add_strings(v); break;
     case K::kTensor: p->set_type(AP::TENSOR); tensor_to_proto(*a.tensor, "", p->mutable_t()); break;
+    case K::kGraph: p->set_type(AP::GRAPH); break;  // the graph itself: add_node writes it
   }
 }
 
@@ -51,13 +68,42 @@ void add_node(const ir::Graph& g, const ir::Node& node, onnx::GraphProto* gp) {
   np->set_name(node.name);
   np->set_op_type(ir::op_name(node.op));
   // Trailing omitted inputs and outputs are left out; inner ones are "".
-  size_t n_in = node.inputs.size(), n_out = node.outputs.size();
+  size_t n_in = node.formal_inputs(), n_out = node.outputs.size();
   while (n_in > 0 && node.inputs[n_in - 1] == ir::kNoValue) --n_in;
   while (n_out > 0 && node.outputs[n_out - 1] == ir::kNoValue) --n_out;
   for (size_t i = 0; i < n_in; ++i) np->add_input(node.inputs[i] == ir::kNoValue ? "" : g.value(node.inputs[i]).name);
   for (size_t i = 0; i < n_out; ++i)
     np->add_output(node.outputs[i] == ir::kNoValue ? "" : g.value(node.outputs[i]).name);
-  for (const auto& [key, a] : node.attrs) set_attribute(key, a, np->add_attribute());
+  for (const auto& [key, a] : node.attrs) {
+    auto* p = np->add_attribute();
+    set_attribute(key, a, p);
+    if (a.kind == ir::Attribute::Kind::kGraph) write_subgraph(g, node, *a.graph, p->mutable_g());
+  }
+}
+
+// Nodes, initializers, the first `formal_inputs` inputs, outputs and known value_info.
+void write_graph(const ir::Graph& g, size_t formal_inputs, onnx::GraphProto* gp, int64_t* weight_bytes) {
+  gp->set_name(g.name.empty() ? "octet" : g.name);
+  for (const ir::Node& node : g.nodes)
+    if (!node.dead) add_node(g, node, gp);
+  std::vector<char> listed(g.values.size(), 0);
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    if (i < formal_inputs) set_type(g.value(g.inputs[i]), gp->add_input());
+    listed[static_cast<size_t>(g.inputs[i])] = 1;
+  }
+  for (ir::ValueId id : g.outputs) {
+    set_type(g.value(id), gp->add_output());
+    listed[static_cast<size_t>(id)] = 1;
+  }
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    const ir::Value& value = g.values[v];
+    if (value.is_constant()) {
+      tensor_to_proto(*value.data, value.name, gp->add_initializer());
+      *weight_bytes += static_cast<int64_t>(value.data->bytes.size());
+    } else if (!listed[v] && value.dtype != DType::kUndefined) {
+      set_type(value, gp->add_value_info());
+    }
+  }
 }
 
 // Moves initializers of at least `min_bytes` into one blob with aligned offsets.
@@ -104,28 +150,8 @@ onnx::ModelProto to_model_proto(const ir::Graph& graph, int64_t& weight_bytes) {
     p->set_value(value);
   }
   auto* gp = model.mutable_graph();
-  gp->set_name(g.name.empty() ? "octet" : g.name);
-  for (const ir::Node& node : g.nodes) add_node(g, node, gp);
-
   weight_bytes = 0;
-  std::vector<char> listed(g.values.size(), 0);
-  for (ir::ValueId id : g.inputs) {
-    set_type(g.value(id), gp->add_input());
-    listed[static_cast<size_t>(id)] = 1;
-  }
-  for (ir::ValueId id : g.outputs) {
-    set_type(g.value(id), gp->add_output());
-    listed[static_cast<size_t>(id)] = 1;
-  }
-  for (size_t v = 0; v < g.values.size(); ++v) {
-    const ir::Value& value = g.values[v];
-    if (value.is_constant()) {
-      tensor_to_proto(*value.data, value.name, gp->add_initializer());
-      weight_bytes += static_cast<int64_t>(value.data->bytes.size());
-    } else if (!listed[v] && value.dtype != DType::kUndefined) {
-      set_type(value, gp->add_value_info());
-    }
-  }
+  write_graph(g, g.inputs.size(), gp, &weight_bytes);
 
   return model;
 }

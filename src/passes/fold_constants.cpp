@@ -5,6 +5,7 @@
 //   X[1,3,224,224] -> Shape -> Gather(0) -> Concat(.., -1) -> Reshape(Y, .)
 //   becomes  Reshape(Y, constant [1,-1])   (and Y's shape is then static too)
 //
+// If/Loop/Scan outputs are typed through their bodies, folded the same way.
 // Evaluation uses options.evaluate (rt::evaluate_node, the reference kernels); a node no
 // kernel can evaluate is left alone.
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "core/value_error.hpp"
 #include "ir/shapes/shape_fn.hpp"
+#include "ir/subgraph.hpp"
 #include "octet/error.hpp"
 #include "passes/passes.hpp"
 
@@ -100,6 +102,22 @@ std::optional<std::vector<Tensor>> evaluate(const ir::Graph& graph, const ir::No
   return outputs;
 }
 
+bool is_control_flow(ir::OpKind op) {
+  return op == ir::OpKind::If || op == ir::OpKind::Loop || op == ir::OpKind::Scan;
+}
+
+// An If/Loop/Scan's output shapes through bodies that are folded too: a body that computes a
+// shape (Shape -> Gather -> Concat -> Reshape of a captured value) has static outputs only
+// once that chain folds on the types the node gives it.
+void infer_through_folded_bodies(ir::Graph& graph, const ir::Node& node, const PassOptions& options) {
+  ir::infer_control_flow(graph, node, [&](const ir::Graph& body, const std::vector<ir::InputType>& types,
+                                          const ir::Node& owner) {
+    ir::Graph bound = ir::bind_subgraph(body, types, owner, false);
+    fold_constants(bound, options);
+    return bound;
+  });
+}
+
 }  // namespace
 
 std::string fold_constants(ir::Graph& graph, const PassOptions& options) {
@@ -111,6 +129,9 @@ std::string fold_constants(ir::Graph& graph, const PassOptions& options) {
     bool shaped = true;
     for (ir::ValueId in : node.inputs) shaped = shaped && (in == ir::kNoValue || graph.value(in).has_shape);
     if (const ir::ShapeFn fn = ir::shape_fn_for(node.op); fn && shaped) fn(graph, node);
+    bool outputs_static = true;
+    for (ir::ValueId out : node.outputs) outputs_static = outputs_static && (out == ir::kNoValue || static_shape(graph.value(out)));
+    if (shaped && !outputs_static && is_control_flow(node.op)) infer_through_folded_bodies(graph, node, options);
     // A graph output stays produced by a node: the model's outputs are not constants.
     bool feeds_output = false;
     for (ir::ValueId out : node.outputs) feeds_output = feeds_output || (out != ir::kNoValue && is_output[static_cast<size_t>(out)]);

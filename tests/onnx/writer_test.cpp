@@ -54,6 +54,8 @@ void full_check(const fs::path& path) {
                                      onnx::ShapeInferenceOptions(/*check_type=*/true, /*error_mode=*/1));
 }
 
+std::string diff_graphs(const ir::Graph& a, const ir::Graph& b);
+
 bool same_attr(const Attribute& a, const Attribute& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
@@ -65,6 +67,7 @@ bool same_attr(const Attribute& a, const Attribute& b) {
     case Attribute::Kind::kStrings: return a.strings == b.strings;
     case Attribute::Kind::kTensor:
       return a.tensor->dtype == b.tensor->dtype && a.tensor->shape == b.tensor->shape && a.tensor->bytes == b.tensor->bytes;
+    case Attribute::Kind::kGraph: return diff_graphs(*a.graph, *b.graph).empty();
   }
   return false;
 }
@@ -87,6 +90,7 @@ std::string diff_graphs(const ir::Graph& a, const ir::Graph& b) {
       const ir::ValueId oy = i < y.outputs.size() ? y.outputs[i] : ir::kNoValue;
       if (name(a, ox) != name(b, oy)) return cat(x.describe(), ": output ", i);
     }
+    if (x.captures != y.captures) return cat(x.describe(), ": ", x.captures, " vs ", y.captures, " captured values");
     if (x.attrs.size() != y.attrs.size()) return cat(x.describe(), ": attribute count");
     for (const auto& [k, v] : x.attrs)
       if (!y.attrs.count(k) || !same_attr(v, y.attrs.at(k))) return cat(x.describe(), ": attribute ", k);

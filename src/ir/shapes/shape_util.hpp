@@ -71,5 +71,6 @@ ShapeFn normalization_shape_fn(OpKind op);
 ShapeFn quant_shape_fn(OpKind op);
 ShapeFn misc_shape_fn(OpKind op);
 ShapeFn quant_ops_shape_fn(OpKind op);  // octet's INT8 ops (quant_ops.cpp)
+ShapeFn control_flow_shape_fn(OpKind op);  // If, Loop, Scan, RNN, GRU, LSTM
 
 }  // namespace octet::ir::shapes

@@ -176,6 +176,14 @@ struct Selector {
         }
         break;
       }
+      // Listed so the report says they stay FP32: octet has no INT8 recurrent kernel, and a
+      // body's tensors are not visible to calibration, so its MatMul/Conv get no ranges.
+      case OpKind::If: case OpKind::Loop: case OpKind::Scan:
+        refuse("control flow: its subgraphs run in FP32");
+        break;
+      case OpKind::RNN: case OpKind::GRU: case OpKind::LSTM:
+        refuse("recurrent layer: runs in FP32 (octet has no INT8 form of it)");
+        break;
       default:
         return;
     }

@@ -34,7 +34,10 @@ std::vector<bool> reduced_axes(const KernelContext& ctx, const std::vector<int64
   return reduced;
 }
 
-bool axes_from_input(const KernelContext& ctx) { return ctx.node->op == OpKind::ReduceSum && ctx.graph->opset >= 13; }
+// ReduceSum takes its axes as an input from opset 13, the other reductions from opset 18.
+bool axes_from_input(const KernelContext& ctx) {
+  return ctx.graph->opset >= (ctx.node->op == OpKind::ReduceSum ? 13 : 18);
+}
 
 // Axes as given; false (with *runtime set) when they are a runtime input read per run.
 bool get_axes(const KernelContext& ctx, std::vector<int64_t>* axes, bool* runtime) {

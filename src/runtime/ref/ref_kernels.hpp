@@ -43,6 +43,8 @@ std::vector<KernelEntry> instance_norm_entries();
 std::vector<KernelEntry> lp_norm_entries();
 std::vector<KernelEntry> pool_entries();
 std::vector<KernelEntry> resize_entries();
+std::vector<KernelEntry> control_flow_entries();  // If, Loop, Scan
+std::vector<KernelEntry> recurrent_entries();     // RNN, GRU, LSTM
 
 // Every reference entry above, in one list, for the kernel table.
 std::vector<KernelEntry> all_entries();
