@@ -10,6 +10,9 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 # find_package(OpenCL), so without it find_package(dnnl) fails on a fresh machine.
 # ccache: rebuilds of the same sources (the sanitizer and fuzz builds, a second checkout) hit.
 # pybind11-dev, python3-dev: the Python module (python/); python3-pytest runs its tests.
+# llvm-14, lld-14: with clang++-14 (the fuzz build) CMake picks llvm-ar-14 and the other
+# llvm-*-14 tools when they exist and GNU binutils otherwise; installing them gives every
+# machine the same toolchain, and llvm-symbolizer names source lines in sanitizer reports.
 packages=(
   build-essential cmake pkg-config ccache
   libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev protobuf-compiler
@@ -19,7 +22,7 @@ packages=(
   libonnx-testdata dataset-fashion-mnist
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pil
   pybind11-dev python3-dev python3-pytest
-  clang-14 libclang-rt-14-dev libomp-14-dev
+  clang-14 libclang-rt-14-dev libomp-14-dev llvm-14 lld-14
 )
 # --list: print the Debian packages this script installs (scripts/check_install_list.py proves
 # the list complete against what the build really reads).
