@@ -91,6 +91,9 @@ void infer_shapes(Graph& graph, bool require_static) {
     bool known = v.has_shape;
     for (int64_t d : v.shape) known = known && d >= 0;
     if (known) check_tensor_size(v.shape, v.dtype, cat("input '", v.name, "'"));
+    // Said here, before the first node whose output it leaves unknown would name that node.
+    if (require_static && !v.has_shape)
+      fail("input '", v.name, "' has no shape (its rank is unknown); give one with --shape ", v.name, "=...");
   }
   // A graph output's declared element type is part of the model's contract (ONNX Runtime:
   // "Type Error"); it is what the dtype is before the first inference, and inference must

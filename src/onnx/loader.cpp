@@ -58,7 +58,7 @@ struct Importer {
     if (!info.has_type() || info.type().value_case() == onnx::TypeProto::VALUE_NOT_SET)
       fail(origin, ": graph ", role, " '", info.name(), "' has no type (ONNX requires one)");
     if (!info.type().has_tensor_type())
-      fail(origin, ": graph ", role, " '", info.name(), "' is not a tensor; sequence, map and optional values are not supported");
+      fail(origin, ": graph ", role, " '", info.name(), "' is not a tensor: a sequence, map or optional value, which is not supported by octet");
     const int32_t elem = info.type().tensor_type().elem_type();
     if (dtype_from_onnx(elem) == DType::kUndefined)
       fail(origin, ": graph ", role, " '", info.name(), "' has element type ",

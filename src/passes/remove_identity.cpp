@@ -25,7 +25,10 @@ bool static_equal(const ir::Value& a, const ir::Value& b) {
 
 bool is_pass_through(const ir::Graph& graph, const Uses& uses, const ir::Node& node) {
   using ir::OpKind;
-  if (node.inputs.empty() || node.input(0) == ir::kNoValue || node.outputs.empty()) return false;
+  // A recurrent or control-flow node may leave output 0 unnamed (an LSTM asked only for Y_h).
+  if (node.inputs.empty() || node.input(0) == ir::kNoValue || node.outputs.empty() ||
+      node.outputs[0] == ir::kNoValue)
+    return false;
   const ir::Value& in = graph.value(node.inputs[0]);
   const ir::Value& out = graph.value(node.outputs[0]);
   switch (node.op) {

@@ -23,7 +23,14 @@ CompiledBody::CompiledBody(const ir::Graph& body, const std::vector<ir::InputTyp
     plan_ = Plan::compile(graph, PlanOptions{threads, false});
   } catch (const Error& e) {
     omp_set_num_threads(team);
-    fail(owner.describe(), ": its subgraph '", body.name, "': ", e.what());
+    // A dynamic dim left after binding the body to the node's input types depends on values
+    // computed inside the body (a Slice by the iteration number): one static plan cannot hold it.
+    const std::string what = e.what();
+    const bool dynamic = what.find("dynamic shape") != std::string::npos;
+    fail(owner.describe(), ": its subgraph '", body.name, "': ", what,
+         dynamic ? "; a body whose shapes change from run to run is not supported by octet (it compiles each "
+                   "body once, with static shapes)"
+                 : "");
   }
   omp_set_num_threads(team);  // Plan::compile sets the body's own team size
 }

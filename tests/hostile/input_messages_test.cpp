@@ -65,7 +65,7 @@ TEST_F(HostileInputMessages, AHugeStringIsQuotedAsAnExcerpt) {
   expect_error(octet({"quantize", "--config", broken, "-o", path("q.onnx")}), broken + ": not valid JSON");
   const std::string npy = npy_with_header("long.npy", "{'descr': '<" + std::string(20000, 'f') +
                                                           "', 'fortran_order': False, 'shape': (1,), }", "abcd");
-  expect_error(octet({"run", model, "--input", "x=" + npy, "--output-dir", path("out")}), "(20002 characters)");
+  expect_error(octet({"run", model, "--input", "x=" + npy, "--output-dir", path("out")}), "(20001 characters)");
 }
 
 TEST_F(HostileInputMessages, AKeyGivenTwiceIsAnError) {
@@ -100,7 +100,9 @@ TEST_F(HostileInputMessages, MixedImageSizesAndBadLabelsNameTheFile) {
   const std::string model = image_model();
   png("mixed/a.png", 2, 2);
   const std::string odd = png("mixed/b.png", 3, 2);
-  expect_error(octet({"eval", model, "--data", path("mixed")}), "gives [1,3,3,2] for " + odd);
+  // Labelled, so that eval gets as far as reading the images (top1 without labels is refused first).
+  const std::string mixed_labels = write_file("mixed_labels.txt", "0\n1\n");
+  expect_error(octet({"eval", model, "--data", path("mixed"), "--labels", mixed_labels}), "gives [1,3,3,2] for " + odd);
   expect_error(octet({"quantize", model, "--data", path("mixed"), "-o", path("q.onnx")}),
                odd + ": a sample of shape [1,3,3,2], but " + path("mixed/a.png") + " has [1,3,2,2]");
   png("labelled/a.png", 2, 2);

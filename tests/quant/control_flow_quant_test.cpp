@@ -21,9 +21,10 @@ using onnx::TensorProto;
 
 void describe(onnx::ValueInfoProto* v, const std::string& name, int32_t type, const std::vector<int64_t>& dims) {
   v->set_name(name);
-  auto* shape = v->mutable_type()->mutable_tensor_type();
-  shape->set_elem_type(type);
-  for (int64_t d : dims) shape->mutable_shape()->add_dim()->set_dim_value(d);
+  auto* tensor = v->mutable_type()->mutable_tensor_type();
+  tensor->set_elem_type(type);
+  auto* shape = tensor->mutable_shape();  // present even for a scalar: no shape is unknown rank
+  for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
 }
 
 onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, const std::vector<std::string>& in,

@@ -120,14 +120,15 @@ TEST(ControlFlow, NestedSubgraphsReadOuterScopeValues) {
     std::ofstream(file.path, std::ios::binary) << bytes;
   }
   const Model model = Model::load(file.path.string());
-  // The Loop captures r and w for its body; the If in the body captures acc, r and w.
+  // The Loop captures flag, r and w for its body (the If in it reads all three); the If
+  // captures acc, r and w (flag is its own condition input).
   const ir::Graph& g = model.graph();
   ASSERT_EQ(g.nodes.size(), 2u);
   const ir::Node& loop = g.nodes[1];
   EXPECT_EQ(loop.op, ir::OpKind::Loop);
-  EXPECT_EQ(loop.captures, 2);
+  EXPECT_EQ(loop.captures, 3);
   const ir::Graph& body = loop.subgraph("body");
-  EXPECT_EQ(body.inputs.size(), 5u);  // i, c, acc, then r and w
+  EXPECT_EQ(body.inputs.size(), 6u);  // i, c, acc, then flag, r and w
   const ir::Node& branch = body.nodes.at(body.nodes[0].op == ir::OpKind::If ? 0 : 1);
   EXPECT_EQ(branch.captures, 3);
   // x + 3 relu(x) and x - 3 w, unoptimized and through the passes (which must keep Relu: only
@@ -164,25 +165,72 @@ TEST(ControlFlow, RefusesAnOuterNameNoScopeDefines) {
   }
 }
 
-// ONNX's test_loop11 stacks one slice per iteration into res_scan, declared [5, 1]: a static
-// shape octet compiles. Run for 3 iterations, it must stop naming the node, not write short.
+// y = y + 1 per iteration, each y stacked into res_scan, declared [5, 1]: a static shape
+// octet compiles for 5 iterations. Run for 3, it must stop naming the node, not write short.
+Model counting_loop_model(const fs::path& path) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(13);
+  auto* g = m.mutable_graph();
+  g->set_name("counting");
+  describe(g->add_input(), "trips", TensorProto::INT64, {});
+  describe(g->add_input(), "y", TensorProto::FLOAT, {1});
+  describe(g->add_output(), "res_y", TensorProto::FLOAT, {1});
+  describe(g->add_output(), "res_scan", TensorProto::FLOAT, {5, 1});
+  auto* loop = add_node(g, "Loop", {"trips", "", "y"}, {"res_y", "res_scan"});
+  auto* body = graph_attr(loop, "body");
+  describe(body->add_input(), "i", TensorProto::INT64, {});
+  describe(body->add_input(), "c", TensorProto::BOOL, {});
+  describe(body->add_input(), "y_in", TensorProto::FLOAT, {1});
+  describe(body->add_output(), "c_out", TensorProto::BOOL, {});
+  describe(body->add_output(), "y_out", TensorProto::FLOAT, {1});
+  describe(body->add_output(), "scan_out", TensorProto::FLOAT, {1});
+  add_floats(body, "one", {1}, {1.0f});
+  add_node(body, "Identity", {"c"}, {"c_out"});
+  add_node(body, "Add", {"y_in", "one"}, {"y_out"});
+  add_node(body, "Identity", {"y_out"}, {"scan_out"});
+  std::string bytes;
+  EXPECT_TRUE(m.SerializeToString(&bytes));
+  std::ofstream(path, std::ios::binary) << bytes;
+  return Model::load(path.string());
+}
+
 TEST(ControlFlow, LoopRunningOtherThanItsCompiledTripsIsRefused) {
-  const std::string path = "/usr/share/libonnx-testdata/data/node/test_loop11/model.onnx";
-  if (!fs::exists(path)) GTEST_SKIP() << path << " is missing (apt-get install libonnx-testdata)";
+  TempFile file("octet_counting_loop");
   CompileOptions options;
   options.threads = 1;
-  CompiledModel compiled = CompiledModel::compile(Model::load(path), options);
-  Tensor cond(DType::kBool, {});
-  cond.bytes[0] = 1;
+  CompiledModel compiled = CompiledModel::compile(counting_loop_model(file.path), options);
   const Tensor y = Tensor::from_vector<float>(DType::kFloat32, {1}, {0.0f});
-  EXPECT_NO_THROW(compiled.run(std::vector<Tensor>{Tensor::from_vector<int64_t>(DType::kInt64, {}, {5}), cond, y}));
+  const auto five = compiled.run(std::vector<Tensor>{Tensor::from_vector<int64_t>(DType::kInt64, {}, {5}), y});
+  const float* stacked = reinterpret_cast<const float*>(five.at(1).bytes.data());
+  EXPECT_EQ(std::vector<float>(stacked, stacked + 5), (std::vector<float>{1, 2, 3, 4, 5}));
   try {
-    compiled.run(std::vector<Tensor>{Tensor::from_vector<int64_t>(DType::kInt64, {}, {3}), cond, y});
+    compiled.run(std::vector<Tensor>{Tensor::from_vector<int64_t>(DType::kInt64, {}, {3}), y});
     FAIL() << "ran 3 iterations into an output compiled for 5";
   } catch (const Error& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("Loop node"), std::string::npos) << what;
     EXPECT_NE(what.find("ran 3 iterations"), std::string::npos) << what;
+  }
+}
+
+// ONNX's test_loop11 slices x[i:i+1] in its body: a shape that depends on the iteration
+// number, which octet (one static plan per body) cannot compile. It must say so, naming the
+// node, the body and the value.
+TEST(ControlFlow, BodyWithIterationDependentShapesIsRefusedClearly) {
+  const std::string path = "/usr/share/libonnx-testdata/data/node/test_loop11/model.onnx";
+  if (!fs::exists(path)) GTEST_SKIP() << path << " is missing (apt-get install libonnx-testdata)";
+  CompileOptions options;
+  options.threads = 1;
+  try {
+    CompiledModel::compile(Model::load(path), options);
+    FAIL() << "compiled a body whose Slice has a dynamic shape";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("Loop node 'Loop_0'"), std::string::npos) << what;
+    EXPECT_NE(what.find("loop_body"), std::string::npos) << what;
+    EXPECT_NE(what.find("slice_out"), std::string::npos) << what;
+    EXPECT_NE(what.find("not supported"), std::string::npos) << what;
   }
 }
 
