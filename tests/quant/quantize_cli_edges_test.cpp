@@ -197,5 +197,45 @@ TEST_F(QuantizeEdges, TokenIdModelsCalibrateAndEvaluateFromInt64Arrays) {
   EXPECT_NE(e.output.find("sqnr: "), std::string::npos) << e.output;
 }
 
+// A model with open height and width: quantize takes the shape from the data for calibration,
+// evaluation and the speed check, says what it calibrated at, and the written model keeps
+// the open dims, so it runs at another size in octet.
+TEST_F(QuantizeEdges, OpenSpatialDimsComeFromTheDataAndStayOpen) {
+  const std::string file = path("open_hw.onnx");
+  OnnxBuilder()
+      .input("x", {std::string("N"), int64_t{2}, std::string("H"), std::string("W")})
+      .initializer("w1", {2, 2, 1, 1}, {1.0f, 0.25f, 0.5f, 1.0f})
+      .initializer("w2", {2, 2, 1, 1}, {0.5f, -0.25f, 0.75f, 1.0f})
+      .node("Conv", {"x", "w1"}, {"c1"}, "conv1")
+      .node("Relu", {"c1"}, {"r1"}, "relu1")
+      .node("Conv", {"r1", "w2"}, {"c2"}, "conv2")
+      .node("GlobalAveragePool", {"c2"}, {"pooled"}, "pool")
+      .node("Flatten", {"pooled"}, {"y"}, "flatten")
+      .output("y", {std::string("N"), int64_t{2}})
+      .save(file);
+  const std::string calib = path("calib_6x5.npy"), labels = path("labels.npy");
+  data::write_npy(calib, Tensor::from_vector(DType::kFloat32, {8, 2, 6, 5}, seeded(8 * 60, 5)));
+  std::vector<int64_t> label_values(8);
+  for (size_t i = 0; i < label_values.size(); ++i) label_values[i] = static_cast<int64_t>(i % 2);
+  data::write_npy(labels, Tensor::from_vector(DType::kInt64, {8}, label_values));
+  // Without --no-speed-check: the latency check compiles at the data's shape too.
+  const ProcessResult r = octet({"quantize", file, "-o", path("q.onnx"), "--threads", "1", "--data", calib,
+                                 "--labels", labels});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("calibrated at: x [1,2,6,5]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("latency (batch 1, median)"), std::string::npos) << r.output;
+  const Model q = Model::load(path("q.onnx"));
+  ASSERT_EQ(q.inputs().size(), 1u);
+  const Shape& shape = q.inputs()[0].shape;
+  ASSERT_EQ(shape.size(), 4u);
+  EXPECT_LT(shape[2], 0) << "H stays open";
+  EXPECT_LT(shape[3], 0) << "W stays open";
+  const std::string other = path("x_9x7.npy");
+  data::write_npy(other, Tensor::from_vector(DType::kFloat32, {1, 2, 9, 7}, seeded(126, 6)));
+  const ProcessResult run = octet({"run", path("q.onnx"), "--input", "x=" + other, "--output-dir", path("out")});
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(std::filesystem::exists(path("out/y.npy"))) << run.output;
+}
+
 }  // namespace
 }  // namespace octet::testing

@@ -96,6 +96,29 @@ double top1(CompiledModel& model, const Dataset& data, size_t subset, uint64_t s
   return evaluate(model, data, *metric, options).value;
 }
 
+// The engine compiles static shapes; the written model keeps its open dims. Each input the
+// model leaves open (and --shape does not fix) is compiled at its shape in `sample`, with
+// `batch` as the leading dim where that dim is open and batch > 0.
+std::map<std::string, Shape> compile_shapes(const std::vector<ValueInfo>& wanted, const std::vector<Tensor>& sample,
+                                            std::map<std::string, Shape> fixed, int64_t batch) {
+  for (size_t k = 0; k < wanted.size() && k < sample.size(); ++k) {
+    const ValueInfo& in = wanted[k];
+    const bool open = std::any_of(in.shape.begin(), in.shape.end(), [](int64_t d) { return d < 0; });
+    if (!open || fixed.count(in.name)) continue;
+    Shape shape = sample[k].shape;
+    if (batch > 0 && !shape.empty() && !in.shape.empty() && in.shape[0] < 0) shape[0] = batch;
+    fixed[in.name] = shape;
+  }
+  return fixed;
+}
+
+// A dataset's first sample with its inputs in the model's order.
+std::vector<Tensor> first_sample_in_model_order(const Dataset& data, const std::vector<ValueInfo>& wanted) {
+  std::vector<Tensor> all = data.sample(0).inputs, inputs;
+  for (size_t d : dataset_input_order(data, wanted)) inputs.push_back(std::move(all.at(d)));
+  return inputs;
+}
+
 int run(const Args& args) {
   QuantizeConfig config;
   if (args.has("--config")) config = read_quantize_config(args.get("--config"));
@@ -224,8 +247,9 @@ int run(const Args& args) {
     if (!eval_data->has_labels()) fail(eval_data->describe(), " has no labels to evaluate top-1 with");
     CompileOptions compile;
     compile.threads = q.threads;
-    compile.input_shapes = q.input_shapes;
     compile.batch = 50;
+    compile.input_shapes =
+        compile_shapes(wanted, first_sample_in_model_order(*eval_data, wanted), q.input_shapes, compile.batch);
     CompiledModel fp32 = CompiledModel::compile(model, compile);
     Model int8_model = result.model;
     if (args.has("--eval-reference")) {
@@ -240,12 +264,12 @@ int run(const Args& args) {
   // Latency at batch 1, the deployment case the report compares: a few runs of each, enough to
   // see INT8 lose to FP32 (--no-speed-check skips it).
   if (!args.has("--no-speed-check")) {
+    const std::vector<Tensor> one = samples.get(0);
     CompileOptions compile;
     compile.threads = q.threads;
-    compile.input_shapes = q.input_shapes;
+    compile.input_shapes = compile_shapes(wanted, one, q.input_shapes, 0);
     CompiledModel fp32_one = CompiledModel::compile(model, compile);
     CompiledModel int8_one = CompiledModel::compile(result.model, compile);
-    const std::vector<Tensor> one = samples.get(0);
     result.report.fp32_latency_ms = median_latency_ms(fp32_one, one, 10);
     result.report.int8_latency_ms = median_latency_ms(int8_one, one, 10);
     warn_if_int8_slower(result.report);
