@@ -106,6 +106,13 @@ std::string resolve_dataset_spec(const std::string& spec, const std::string& bas
 // a name the model lacks is an error naming the model's inputs.
 std::vector<size_t> dataset_input_order(const Dataset& data, const std::vector<ValueInfo>& model_inputs);
 
+// The tensors of `sample` that feed `model_inputs`, in their order (`order` from
+// dataset_input_order). A tensor one rank above its input, with a leading 1, is that input
+// whole: a .npy that holds whole inputs on axis 0 ([N,2,1,64] for a recurrent state [2,1,64],
+// [N] for a scalar) feeds inputs that have no batch dim.
+std::vector<Tensor> model_inputs_of(Sample sample, const std::vector<size_t>& order,
+                                    const std::vector<ValueInfo>& model_inputs);
+
 // `n` indices out of [0, size) chosen by a seeded shuffle, sorted (so files stream in order);
 // all of them when n == 0 or n >= size. The same (size, n, seed) always gives the same set.
 std::vector<size_t> sample_indices(size_t size, size_t n, uint64_t seed);

@@ -63,6 +63,13 @@ struct CompileOptions {
   bool verbose = false;                       // print passes and kernel choices to stderr
 };
 
+// Input shapes that make `sample` (tensors in the order of `inputs`) fit a compiled model:
+// `fixed`, plus each input with an open dim that `fixed` does not name at its shape in the
+// sample, its leading dim `batch` where that dim is open and batch > 0. A compiled plan has
+// static shapes; the model itself keeps its open dims.
+std::map<std::string, Shape> shapes_for_sample(const std::vector<ValueInfo>& inputs, const std::vector<Tensor>& sample,
+                                               std::map<std::string, Shape> fixed = {}, int64_t batch = 0);
+
 // Which kernel runs a node, for reports ("ran in INT8").
 struct NodeKernel {
   std::string node;

@@ -58,6 +58,19 @@ ir::Graph& Model::mutable_graph() {
   return *graph_;
 }
 
+std::map<std::string, Shape> shapes_for_sample(const std::vector<ValueInfo>& inputs, const std::vector<Tensor>& sample,
+                                               std::map<std::string, Shape> fixed, int64_t batch) {
+  for (size_t k = 0; k < inputs.size() && k < sample.size(); ++k) {
+    const ValueInfo& in = inputs[k];
+    const bool open = std::any_of(in.shape.begin(), in.shape.end(), [](int64_t d) { return d < 0; });
+    if (!open || fixed.count(in.name)) continue;
+    Shape shape = sample[k].shape;
+    if (batch > 0 && !shape.empty() && !in.shape.empty() && in.shape[0] < 0) shape[0] = batch;
+    fixed[in.name] = std::move(shape);
+  }
+  return fixed;
+}
+
 CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& options) {
   auto graph = std::make_shared<ir::Graph>(model.graph());
   // A plan has fixed shapes: a dynamic leading (batch) dim is 1 unless asked otherwise.

@@ -1,6 +1,6 @@
-// dataset_input_order(): which dataset tensor feeds which model input. One rule for every
-// command that feeds a dataset to a model, so `quantize` cannot calibrate from a file that
-// `eval` refuses.
+// dataset_input_order() and model_inputs_of(): which dataset tensor feeds which model input,
+// and as what shape. One rule for every command that feeds a dataset to a model, so `quantize`
+// cannot calibrate from a file that `eval` refuses.
 #include "octet/data.hpp"
 
 namespace octet {
@@ -25,6 +25,17 @@ std::vector<size_t> dataset_input_order(const Dataset& data, const std::vector<V
            model_inputs, "; name them NAME=FILE.npy or drop the NAME=)");
   }
   return order;
+}
+
+std::vector<Tensor> model_inputs_of(Sample sample, const std::vector<size_t>& order, const std::vector<ValueInfo>& want) {
+  std::vector<Tensor> inputs;
+  inputs.reserve(order.size());
+  for (size_t m = 0; m < order.size(); ++m) {
+    Tensor t = std::move(sample.inputs.at(order[m]));
+    if (m < want.size() && t.shape.size() == want[m].shape.size() + 1 && t.shape[0] == 1) t.shape.erase(t.shape.begin());
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
 }
 
 }  // namespace octet

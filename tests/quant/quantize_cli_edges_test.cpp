@@ -235,6 +235,11 @@ TEST_F(QuantizeEdges, OpenSpatialDimsComeFromTheDataAndStayOpen) {
   const ProcessResult run = octet({"run", path("q.onnx"), "--input", "x=" + other, "--output-dir", path("out")});
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(std::filesystem::exists(path("out/y.npy"))) << run.output;
+  // The accuracy-aware search evaluates and times its candidates at the data's shape too.
+  const ProcessResult aa = octet({"quantize", file, "-o", path("aa.onnx"), "--threads", "1", "--data", calib,
+                                  "--algorithm", "accuracy-aware", "--eval-data", calib, "--eval-labels", labels});
+  ASSERT_EQ(aa.exit_code, 0) << aa.output;
+  EXPECT_LT(Model::load(path("aa.onnx")).inputs()[0].shape[2], 0) << "H stays open";
 }
 
 }  // namespace

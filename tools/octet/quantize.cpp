@@ -96,27 +96,9 @@ double top1(CompiledModel& model, const Dataset& data, size_t subset, uint64_t s
   return evaluate(model, data, *metric, options).value;
 }
 
-// The engine compiles static shapes; the written model keeps its open dims. Each input the
-// model leaves open (and --shape does not fix) is compiled at its shape in `sample`, with
-// `batch` as the leading dim where that dim is open and batch > 0.
-std::map<std::string, Shape> compile_shapes(const std::vector<ValueInfo>& wanted, const std::vector<Tensor>& sample,
-                                            std::map<std::string, Shape> fixed, int64_t batch) {
-  for (size_t k = 0; k < wanted.size() && k < sample.size(); ++k) {
-    const ValueInfo& in = wanted[k];
-    const bool open = std::any_of(in.shape.begin(), in.shape.end(), [](int64_t d) { return d < 0; });
-    if (!open || fixed.count(in.name)) continue;
-    Shape shape = sample[k].shape;
-    if (batch > 0 && !shape.empty() && !in.shape.empty() && in.shape[0] < 0) shape[0] = batch;
-    fixed[in.name] = shape;
-  }
-  return fixed;
-}
-
 // A dataset's first sample with its inputs in the model's order.
 std::vector<Tensor> first_sample_in_model_order(const Dataset& data, const std::vector<ValueInfo>& wanted) {
-  std::vector<Tensor> all = data.sample(0).inputs, inputs;
-  for (size_t d : dataset_input_order(data, wanted)) inputs.push_back(std::move(all.at(d)));
-  return inputs;
+  return model_inputs_of(data.sample(0), dataset_input_order(data, wanted), wanted);
 }
 
 int run(const Args& args) {
@@ -185,10 +167,8 @@ int run(const Args& args) {
   const std::vector<size_t> indices = sample_indices(calibration->size(), q.subset_size, data.seed);
   const std::vector<ValueInfo> wanted = model.inputs();
   const std::vector<size_t> order = dataset_input_order(*calibration, wanted);
-  auto calibration_sample = [calibration, order, &indices](size_t i) {
-    std::vector<Tensor> all = calibration->sample(indices.at(i)).inputs, inputs;
-    for (size_t d : order) inputs.push_back(std::move(all.at(d)));
-    return inputs;
+  auto calibration_sample = [calibration, order, &indices, &wanted](size_t i) {
+    return model_inputs_of(calibration->sample(indices.at(i)), order, wanted);
   };
   // The first sample against the model's inputs, so a wrong dataset is named before calibration
   // (the engine alone would only say the input's shape differs).
@@ -249,7 +229,7 @@ int run(const Args& args) {
     compile.threads = q.threads;
     compile.batch = 50;
     compile.input_shapes =
-        compile_shapes(wanted, first_sample_in_model_order(*eval_data, wanted), q.input_shapes, compile.batch);
+        shapes_for_sample(wanted, first_sample_in_model_order(*eval_data, wanted), q.input_shapes, compile.batch);
     CompiledModel fp32 = CompiledModel::compile(model, compile);
     Model int8_model = result.model;
     if (args.has("--eval-reference")) {
@@ -267,7 +247,7 @@ int run(const Args& args) {
     const std::vector<Tensor> one = samples.get(0);
     CompileOptions compile;
     compile.threads = q.threads;
-    compile.input_shapes = compile_shapes(wanted, one, q.input_shapes, 0);
+    compile.input_shapes = shapes_for_sample(wanted, one, q.input_shapes, 0);
     CompiledModel fp32_one = CompiledModel::compile(model, compile);
     CompiledModel int8_one = CompiledModel::compile(result.model, compile);
     result.report.fp32_latency_ms = median_latency_ms(fp32_one, one, 10);

@@ -84,9 +84,12 @@ SearchEvaluator::SearchEvaluator(const SampleSource& samples, std::vector<int64_
 CompiledModel SearchEvaluator::compile(const ir::Graph& graph, int threads) const {
   CompileOptions options;
   options.threads = threads;
-  options.input_shapes = options_.input_shapes;
   options.batch = batch_;
-  return CompiledModel::compile(Model(with_original_dims(graph, original_)), options);
+  Model model(with_original_dims(graph, original_));
+  // Open dims beyond the batch (an image's height and width) at the samples' own shape.
+  options.input_shapes = samples_.empty() ? options_.input_shapes
+                                          : shapes_for_sample(model.inputs(), samples_[0], options_.input_shapes, batch_);
+  return CompiledModel::compile(model, options);
 }
 
 SampleOutcomes SearchEvaluator::run(const ir::Graph& graph, const std::vector<size_t>& subset) {
@@ -209,7 +212,9 @@ double graph_latency_ms(const ir::Graph& graph, const ir::Graph& original, const
   CompileOptions options;
   options.threads = threads;
   options.batch = 1;
-  CompiledModel compiled = CompiledModel::compile(Model(with_original_dims(graph, original)), options);
+  Model model(with_original_dims(graph, original));
+  options.input_shapes = shapes_for_sample(model.inputs(), inputs);
+  CompiledModel compiled = CompiledModel::compile(model, options);
   return median_latency_ms(compiled, inputs, runs);
 }
 

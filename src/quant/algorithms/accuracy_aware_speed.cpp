@@ -28,7 +28,9 @@ Profile profile(const ir::Graph& graph, const ir::Graph& original, const std::ve
   CompileOptions options;
   options.threads = threads;
   options.batch = 1;
-  CompiledModel compiled = CompiledModel::compile(Model(copy), options);
+  const Model model(copy);
+  options.input_shapes = shapes_for_sample(model.inputs(), inputs);
+  CompiledModel compiled = CompiledModel::compile(model, options);
   compiled.set_profiling(true);
   compiled.run(inputs);
   std::vector<std::vector<double>> step_ms;
