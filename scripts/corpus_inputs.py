@@ -190,8 +190,11 @@ def samples(rng, hints, inp, count, octet, folder):
     if len(shape) == 2 and name not in ("h", "c"):
         scale = hints.get("audio_scale", 1.0)
         return np.stack([tone_audio(rng, shape[1]) * scale for _ in range(count)]).astype(np.float32)
-    # A recurrent state or a feature vector: small normal noise, never all zeros.
-    return (rng.normal(0, 0.1, [count * shape[0]] + shape[1:]) if shape else rng.normal(0, 0.1, [count])).astype(np.float32)
+    # A recurrent state or a feature vector: small normal noise, never all zeros. A leading dim
+    # other than 1 is no batch (Silero's state is [2, batch, 64]): whole inputs on axis 0.
+    if not shape:
+        return rng.normal(0, 0.1, [count]).astype(np.float32)
+    return rng.normal(0, 0.1, [count] + (shape if shape[0] != 1 else shape[1:])).astype(np.float32)
 
 
 def random_input(rng, hints, inp):

@@ -109,5 +109,27 @@ TEST_F(NpyDataset, ReadsPlainTextLabels) {
   expect_error([&] { open_dataset(x, bad); }, {"bad.txt:2", "cat"});
 }
 
+// Inputs without a batch dim (a recurrent state [2,1,64], a scalar) come as whole inputs on
+// axis 0, and model_inputs_of hands them over at the input's own shape, in the model's order.
+TEST_F(NpyDataset, WholeInputsOnAxisZeroFeedInputsWithoutABatchDim) {
+  const std::string audio = path("audio.npy"), state = path("state.npy"), rate = path("rate.npy");
+  data::write_npy(audio, Tensor::from_vector(DType::kFloat32, {3, 4}, iota_values(12)));
+  data::write_npy(state, Tensor::from_vector(DType::kFloat32, {3, 2, 1, 2}, iota_values(12, 100.0f)));
+  data::write_npy(rate, Tensor::from_vector(DType::kInt64, {3}, std::vector<int64_t>{16000, 8000, 16000}));
+  auto data = open_dataset("sr=" + rate + ",h=" + state + ",input=" + audio);
+  std::vector<ValueInfo> want(3);
+  want[0].name = "input", want[0].shape = {1, 4};
+  want[1].name = "h", want[1].shape = {2, 1, 2};
+  want[2].name = "sr", want[2].shape = {};
+  const std::vector<Tensor> inputs = model_inputs_of(data->sample(1), dataset_input_order(*data, want), want);
+  ASSERT_EQ(inputs.size(), 3u);
+  EXPECT_EQ(inputs[0].shape, (Shape{1, 4}));  // same rank: the batch dim stays
+  EXPECT_EQ(inputs[0].data<float>()[0], 2.0f);
+  EXPECT_EQ(inputs[1].shape, (Shape{2, 1, 2}));
+  EXPECT_EQ(inputs[1].data<float>()[0], 102.0f);
+  EXPECT_EQ(inputs[2].shape, Shape{});
+  EXPECT_EQ(inputs[2].data<int64_t>()[0], 8000);
+}
+
 }  // namespace
 }  // namespace octet::testing

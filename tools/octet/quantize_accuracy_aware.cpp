@@ -41,14 +41,18 @@ struct LoadedSamples {
   }
 };
 
-LoadedSamples load(const Dataset& data, const std::vector<size_t>& indices) {
+// The samples at `indices`, their tensors in the model's input order (the rule eval and
+// calibration follow: names from NAME=FILE.npy, whole inputs on axis 0).
+LoadedSamples load(const Dataset& data, const std::vector<size_t>& indices, const std::vector<ValueInfo>& wanted) {
   LoadedSamples l;
+  const std::vector<size_t> order = dataset_input_order(data, wanted);
   for (size_t i : indices) {
     Sample s = data.sample(i);
-    l.inputs.push_back(std::move(s.inputs));
+    const std::vector<int64_t> labels = std::move(s.labels);
+    l.inputs.push_back(model_inputs_of(std::move(s), order, wanted));
     if (data.has_labels()) {
-      if (s.labels.size() != 1) fail(data.sample_name(i), ": expected one label, got ", s.labels.size());
-      l.labels.push_back(s.labels[0]);
+      if (labels.size() != 1) fail(data.sample_name(i), ": expected one label, got ", labels.size());
+      l.labels.push_back(labels[0]);
     }
   }
   return l;
@@ -115,8 +119,9 @@ int quantize_accuracy_aware(const Args& args, const Model& model, const SampleSo
     tune.clear();
     for (size_t p = 0; p < all.size(); ++p) (in_tune[p] ? tune : held).push_back(all[p]);
   }
-  const LoadedSamples tune_samples = load(data, tune);
-  const LoadedSamples held_samples = load(data, held);
+  const std::vector<ValueInfo> wanted = model.inputs();
+  const LoadedSamples tune_samples = load(data, tune, wanted);
+  const LoadedSamples held_samples = load(data, held, wanted);
   EvalData eval;
   eval.samples = tune_samples.source();
   eval.labels = tune_samples.labels;
