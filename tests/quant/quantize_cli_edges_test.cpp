@@ -226,7 +226,7 @@ TEST_F(QuantizeEdges, OpenSpatialDimsComeFromTheDataAndStayOpen) {
   EXPECT_NE(r.output.find("latency (batch 1, median)"), std::string::npos) << r.output;
   const Model q = Model::load(path("q.onnx"));
   ASSERT_EQ(q.inputs().size(), 1u);
-  const Shape& shape = q.inputs()[0].shape;
+  const Shape shape = q.inputs()[0].shape;  // a copy: inputs() returns a new vector
   ASSERT_EQ(shape.size(), 4u);
   EXPECT_LT(shape[2], 0) << "H stays open";
   EXPECT_LT(shape[3], 0) << "W stays open";

@@ -225,8 +225,10 @@ inline KernelRun run_kernel(const std::string& name, OneNode& one, std::vector<r
     if (!data[k]) { src.push_back(nullptr); continue; }
     in_bufs.push_back(std::make_unique<AlignedBytes>(ctx.inputs[k].bytes()));
     // A constant asked for in another layout is reordered too, as the planner does.
-    if (ctx.constants[k] && ctx.inputs[k].layout == rt::Layout::kPlain)
-      std::memcpy(in_bufs.back()->ptr, data[k]->bytes.data(), data[k]->bytes.size());
+    if (ctx.constants[k] && ctx.inputs[k].layout == rt::Layout::kPlain) {
+      // An empty constant (Resize's unused roi) has no data pointer, and memcpy wants one.
+      if (!data[k]->bytes.empty()) std::memcpy(in_bufs.back()->ptr, data[k]->bytes.data(), data[k]->bytes.size());
+    }
     else pack(*data[k], ctx.inputs[k], in_bufs.back()->ptr);
     src.push_back(in_bufs.back()->ptr);
   }
