@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "api/prepare_graph.hpp"
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
 #include "onnx/loader.hpp"
@@ -74,16 +75,15 @@ std::map<std::string, Shape> shapes_for_sample(const std::vector<ValueInfo>& inp
 CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& options) {
   auto graph = std::make_shared<ir::Graph>(model.graph());
   // A plan has fixed shapes: a dynamic leading (batch) dim is 1 unless asked otherwise.
-  ir::set_input_shapes(*graph, options.input_shapes, options.batch > 0 ? options.batch : 1);
-  ir::infer_shapes(*graph, /*require_static=*/false);
   // Without optimization the cleanup passes still run: folding Shape chains on the now fixed
   // input shapes is what gives a batch-agnostic model's Reshapes their static targets.
-  passes::PassOptions pass_options;
-  pass_options.verbose = options.verbose;
-  pass_options.evaluate = rt::evaluate_node;
-  pass_options.fuse = options.optimize;
-  passes::optimize(*graph, pass_options);
-  ir::infer_shapes(*graph, /*require_static=*/true);
+  PrepareOptions prepare;
+  prepare.input_shapes = options.input_shapes;
+  prepare.batch = options.batch > 0 ? options.batch : 1;
+  prepare.fuse = options.optimize;
+  prepare.require_static = true;
+  prepare.verbose = options.verbose;
+  prepare_graph(*graph, prepare);
   rt::PlanOptions plan_options;
   plan_options.threads = options.threads > 0 ? options.threads : omp_get_num_procs();
   plan_options.verbose = options.verbose;

@@ -58,7 +58,8 @@ ir::ValueId add_f32(ir::Graph& graph, const std::string& base, Shape shape, cons
 // so a graph output fused into its producer keeps its name too.
 void take_output(ir::Graph& graph, ir::NodeId keep, ir::NodeId absorbed, size_t index = 0);
 
-// True when `target` is computed (transitively) from the output of node `source`.
+// True when `target` is computed (transitively) from the output of node `source`: a fusion
+// that made `target` an input of `source` would make a cycle.
 bool depends_on(const ir::Graph& graph, ir::ValueId target, ir::NodeId source);
 
 // Float activation ops a FusedConv/FullyConnected can absorb, with their attributes.

@@ -135,8 +135,9 @@ std::optional<Tensor> dequantize_constant(const ir::Graph& graph, const ir::Node
   for (int64_t i = 0; i < x->numel(); ++i) {
     const size_t c = static_cast<size_t>((i / inner) % channels);
     const double zp = zps.size() == 1 ? zps[0] : zps[c];
-    // float32 arithmetic as a DequantizeLinear kernel computes it.
-    out.data<float>()[i] = static_cast<float>((*values)[static_cast<size_t>(i)] - zp) * static_cast<float>((*scales)[c]);
+    // As the DequantizeLinear kernel computes it (ir/qdq/scheme.hpp).
+    out.data<float>()[i] = ir::qdq::dequantize(static_cast<int32_t>((*values)[static_cast<size_t>(i)]),
+                                               static_cast<float>((*scales)[c]), static_cast<int32_t>(zp));
   }
   return out;
 }
@@ -147,22 +148,6 @@ const char* dtype_attr(DType dtype) {
     case DType::kInt8: return "int8";
     default: return "float32";
   }
-}
-
-bool depends_on(const ir::Graph& graph, ir::ValueId from, ir::NodeId target) {
-  std::vector<char> seen(graph.nodes.size(), 0);
-  std::vector<ir::NodeId> stack;
-  if (from != ir::kNoValue && graph.value(from).producer != ir::kNoNode) stack.push_back(graph.value(from).producer);
-  while (!stack.empty()) {
-    const ir::NodeId n = stack.back();
-    stack.pop_back();
-    if (n == target) return true;
-    if (seen[static_cast<size_t>(n)]) continue;
-    seen[static_cast<size_t>(n)] = 1;
-    for (ir::ValueId in : graph.nodes[static_cast<size_t>(n)].inputs)
-      if (in != ir::kNoValue && graph.value(in).producer != ir::kNoNode) stack.push_back(graph.value(in).producer);
-  }
-  return false;
 }
 
 }  // namespace octet::passes::qdq

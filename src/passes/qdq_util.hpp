@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/graph.hpp"
+#include "ir/qdq/scheme.hpp"
 #include "passes/pass_util.hpp"
 
 namespace octet::passes::qdq {
@@ -71,15 +72,10 @@ std::optional<BiasParams> bias_params(const ir::Graph& graph, const ir::Node& dq
 // axis, all constant) computed as a float32 tensor; nullopt when something is not constant.
 std::optional<Tensor> dequantize_constant(const ir::Graph& graph, const ir::Node& dq);
 
-// Range of a uint8/int8 dtype.
-inline int32_t qmin(DType d) { return d == DType::kUInt8 ? 0 : -128; }
-inline int32_t qmax(DType d) { return d == DType::kUInt8 ? 255 : 127; }
+using ir::qdq::qmax;  // the one definition of the ranges (ir/qdq/scheme.hpp)
+using ir::qdq::qmin;
 
 // "uint8" / "int8" / "float32" for the dtype_y attribute.
 const char* dtype_attr(DType dtype);
-
-// Is `target` reachable from `from` going backwards through producers (does `from` depend on
-// target's outputs)? Used to refuse fusions that would make a cycle.
-bool depends_on(const ir::Graph& graph, ir::ValueId from, ir::NodeId target);
 
 }  // namespace octet::passes::qdq

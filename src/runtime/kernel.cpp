@@ -52,8 +52,6 @@ struct AlignedBuffer {
   ~AlignedBuffer() { std::free(ptr); }
 };
 
-bool is_reference(const KernelEntry& e) { return std::string(e.name).rfind("ref_", 0) == 0; }
-
 // Output values of `node` as its shape function gives them for these input tensors, on a
 // scratch graph: the graph's own shapes may leave the batch dynamic, as in a model kept
 // batch-agnostic for export, while an evaluation has concrete inputs.
@@ -121,7 +119,7 @@ std::vector<Tensor> evaluate_node(const ir::Graph& graph, const ir::Node& node,
   }
   std::string reasons;
   for (const KernelEntry* e : kernels_for(node.op)) {
-    if (!is_reference(*e)) continue;
+    if (!e->reference) continue;
     const std::string why = e->why_not(ctx);
     if (!why.empty()) { reasons += cat(" ", e->name, ": ", why, ";"); continue; }
     std::vector<Tensor> outputs;

@@ -77,9 +77,14 @@ struct KernelEntry {
   // The output is input 0's bytes reinterpreted (Reshape, Flatten, Squeeze, Identity...):
   // the planner gives it input 0's buffer and never calls execute. Needs plain layouts.
   bool output_aliases_input0 = false;
+  // A plain-loop reference kernel (runtime/ref/): the fallback, what constant folding
+  // evaluates with, and the oracle the other kernels are tested against. Set by the table
+  // for the reference backend's entries, so a name says nothing about it.
+  bool reference = false;
 };
 
-// All kernels, in dispatch order per op: fastest first, the plain reference last.
+// All kernels, grouped by op, each op's in dispatch order: the fast kernels first, in the
+// order of the backends (oneDNN INT8, oneDNN), then its reference kernels.
 const std::vector<KernelEntry>& kernel_table();
 
 // The candidates for one op, in dispatch order.

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <random>
 
+#include "api/prepare_graph.hpp"
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
 #include "octet/engine.hpp"
@@ -96,13 +97,12 @@ int run(const Args& args) {
   if (args.has("--batch") && batch < 1) fail("--batch must be at least 1");
 
   auto graph = std::make_shared<ir::Graph>(original.graph());
-  ir::set_input_shapes(*graph, shapes, batch);
-  ir::infer_shapes(*graph, /*require_static=*/false);
-  passes::PassOptions pass_options;
-  pass_options.evaluate = rt::evaluate_node;
-  pass_options.verbose = args.has("--verbose");
+  PrepareOptions prepare;
+  prepare.input_shapes = shapes;
+  prepare.batch = batch;
+  prepare.verbose = args.has("--verbose");
   const size_t nodes_before = graph->live_node_count();
-  const passes::PassLog log = passes::optimize(*graph, pass_options);
+  const passes::PassLog log = prepare_graph(*graph, prepare);
   for (const std::string& line : log) std::cout << "  " << line << "\n";
   const Model optimized(graph);
   OutputTransaction saving;  // the model and its external data file, or neither

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 
+#include "api/prepare_graph.hpp"
 #include "ir/cost.hpp"
 #include "ir/graph.hpp"
 #include "ir/shape_inference.hpp"
@@ -51,13 +52,11 @@ void print_info(const char* title, const std::vector<ValueInfo>& infos) {
 // folded, as a compile would see them. Nothing is fused: fusion does not change the count.
 double model_macs(const ir::Graph& source, const std::map<std::string, Shape>& shapes) {
   ir::Graph g = source;
-  ir::set_input_shapes(g, shapes, 1);
-  ir::infer_shapes(g, /*require_static=*/false);
-  passes::PassOptions options;
-  options.evaluate = rt::evaluate_node;
+  PrepareOptions options;
+  options.input_shapes = shapes;
+  options.batch = 1;
   options.fuse = false;
-  passes::optimize(g, options);
-  ir::infer_shapes(g, /*require_static=*/false);
+  prepare_graph(g, options);
   double macs = 0;
   for (const ir::Node& n : g.nodes)
     if (!n.dead) macs += ir::node_macs(g, n);

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "api/prepare_graph.hpp"
 #include "ir/shape_inference.hpp"
 #include "octet/error.hpp"
 #include "octet/quantize.hpp"
@@ -60,16 +61,13 @@ class StageTimer {
 // fused, constants folded. A dynamic batch dim stays dynamic, so that Shape chains over it are not folded into
 // constants for batch 1 (the output model must still run at any batch); the runs that
 // collect statistics compile it for their own batch.
-ir::Graph prepare_graph(const ir::Graph& source, const QuantizeOptions& options) {
+ir::Graph quantization_graph(const ir::Graph& source, const QuantizeOptions& options) {
   ir::Graph g = source;
-  ir::set_input_shapes(g, options.input_shapes);
-  ir::infer_shapes(g, /*require_static=*/false);
-  onnx_io::raise_opset_to_13(g);
-  passes::PassOptions pass_options;
-  pass_options.evaluate = rt::evaluate_node;
-  pass_options.verbose = options.verbose;
-  passes::optimize(g, pass_options);
-  ir::infer_shapes(g, /*require_static=*/false);
+  PrepareOptions prepare;
+  prepare.input_shapes = options.input_shapes;
+  prepare.raise_opset_to_13 = true;
+  prepare.verbose = options.verbose;
+  prepare_graph(g, prepare);
   return g;
 }
 
@@ -139,7 +137,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   report.preset = preset_name(options.preset);
   refuse_quantized_input(model);
 
-  ir::Graph g = prepare_graph(model.graph(), options);
+  ir::Graph g = quantization_graph(model.graph(), options);
   {
     // What can fail without statistics fails before minutes of calibration: an op the ONNX
     // writer has no standard form for would otherwise be found only when the model is saved.

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "octet/error.hpp"
+#include "passes/qdq_util.hpp"
 #include "onnx/writer.hpp"
 
 namespace octet::quant {
@@ -141,41 +142,10 @@ ir::Graph insert_qdq(const ir::Graph& fp32, const QuantSetup& setup) {
 void fold_constant_dequantize(ir::Graph& g) {
   for (ir::Node& n : g.nodes) {
     if (n.dead || n.op != ir::OpKind::DequantizeLinear) continue;
-    const Tensor* data = g.constant(n.input(0));
-    const Tensor* scale = g.constant(n.input(1));
-    const Tensor* zp = g.constant(n.input(2));
-    if (!data || !scale || (n.input(2) != ir::kNoValue && !zp)) continue;
-    const bool per_axis = scale->numel() > 1;
-    int64_t axis = n.attr_int("axis", 1);
-    if (axis < 0) axis += static_cast<int64_t>(data->shape.size());
-    AxisSplit s;
-    if (per_axis) s = split_axis(data->shape, static_cast<int>(axis));
-    else s.outer = data->numel();
-    Tensor out(DType::kFloat32, data->shape);
-    auto zp_at = [&](int64_t c) -> int32_t {
-      if (!zp) return 0;
-      switch (zp->dtype) {
-        case DType::kUInt8: return zp->data<uint8_t>()[c];
-        case DType::kInt8: return zp->data<int8_t>()[c];
-        case DType::kInt32: return zp->data<int32_t>()[c];
-        default: fail(n.describe(), ": zero point of type ", dtype_name(zp->dtype));
-      }
-    };
-    auto q_at = [&](int64_t i) -> int32_t {
-      switch (data->dtype) {
-        case DType::kUInt8: return data->data<uint8_t>()[i];
-        case DType::kInt8: return data->data<int8_t>()[i];
-        case DType::kInt32: return data->data<int32_t>()[i];
-        default: fail(n.describe(), ": data of type ", dtype_name(data->dtype));
-      }
-    };
-    for (int64_t o = 0; o < s.outer; ++o)
-      for (int64_t c = 0; c < s.channels; ++c)
-        for (int64_t i = 0; i < s.inner; ++i) {
-          const int64_t idx = (o * s.channels + c) * s.inner + i;
-          const int64_t ch = per_axis ? c : 0;
-          out.data<float>()[idx] = static_cast<float>(q_at(idx) - zp_at(ch)) * scale->data<float>()[ch];
-        }
+    // The folder's own evaluation (passes/qdq_util), so both fold a constant alike.
+    std::optional<Tensor> folded = passes::qdq::dequantize_constant(g, n);
+    if (!folded) continue;
+    Tensor out = std::move(*folded);
     ir::Value& v = g.value(n.outputs[0]);
     v.dtype = DType::kFloat32;
     v.shape = out.shape;

@@ -5,37 +5,32 @@
 #include <cfenv>
 #include <cmath>
 
+#include "ir/qdq/scheme.hpp"
 #include "octet/error.hpp"
 
 namespace octet::quant {
 
+namespace {
+
+void check_integer(DType dtype) {
+  if (dtype != DType::kInt8 && dtype != DType::kUInt8 && dtype != DType::kInt32)
+    fail("quantization: no integer range for ", dtype_name(dtype));
+}
+
+}  // namespace
+
 int32_t qmin_of(DType dtype) {
-  switch (dtype) {
-    case DType::kInt8: return -128;
-    case DType::kUInt8: return 0;
-    case DType::kInt32: return INT32_MIN;
-    default: fail("quantization: no integer range for ", dtype_name(dtype));
-  }
+  check_integer(dtype);
+  return ir::qdq::qmin(dtype);
 }
 
 int32_t qmax_of(DType dtype) {
-  switch (dtype) {
-    case DType::kInt8: return 127;
-    case DType::kUInt8: return 255;
-    case DType::kInt32: return INT32_MAX;
-    default: fail("quantization: no integer range for ", dtype_name(dtype));
-  }
-}
-
-int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
-  // std::nearbyint rounds half to even in the default rounding mode, as QuantizeLinear does.
-  const double q = std::nearbyint(static_cast<double>(x) / static_cast<double>(scale)) + zero_point;
-  return static_cast<int32_t>(std::clamp(q, static_cast<double>(qmin), static_cast<double>(qmax)));
+  check_integer(dtype);
+  return ir::qdq::qmax(dtype);
 }
 
 float fake_quantize(float x, const QParams& p) {
-  const int32_t q = quantize_value(x, p.scale[0], p.zero_point[0], qmin_of(p.dtype), qmax_of(p.dtype));
-  return static_cast<float>(q - p.zero_point[0]) * p.scale[0];
+  return ir::qdq::fake_quantize(x, p.scale[0], p.zero_point[0], p.dtype);
 }
 
 QParams activation_qparams(const Range& range, QuantPreset preset) {
@@ -79,7 +74,7 @@ double channel_error(const float* w, const AxisSplit& s, int64_t c, float scale,
   for (int64_t o = 0; o < s.outer; ++o)
     for (int64_t i = 0; i < s.inner; ++i) {
       const float x = w[(o * s.channels + c) * s.inner + i];
-      const float d = x - static_cast<float>(quantize_value(x, scale, 0, -levels, levels)) * scale;
+      const float d = x - static_cast<float>(ir::qdq::quantize(x, scale, 0, -levels, levels)) * scale;
       err += static_cast<double>(d) * d;
     }
   return err;
@@ -95,7 +90,7 @@ void requantize_channel(QuantizedWeights& qw, const Tensor& w, int64_t c, float 
   for (int64_t o = 0; o < s.outer; ++o)
     for (int64_t i = 0; i < s.inner; ++i) {
       const int64_t idx = (o * s.channels + c) * s.inner + i;
-      dst[idx] = static_cast<int8_t>(quantize_value(src[idx], scale, 0, -levels, levels));
+      dst[idx] = static_cast<int8_t>(ir::qdq::quantize(src[idx], scale, 0, -levels, levels));
     }
   qw.scale[static_cast<size_t>(c)] = scale;
 }

@@ -25,12 +25,12 @@ struct QParams {
 // 0 in both presets; signed ranges get int8 symmetric (performance) or asymmetric uint8 (mixed).
 QParams activation_qparams(const Range& range, QuantPreset preset);
 
+// The range of an int8, uint8 or int32 type (ir::qdq::qmin/qmax); throws for any other.
 int32_t qmin_of(DType dtype);
 int32_t qmax_of(DType dtype);
 
-// round-half-even(x / scale) + zero_point, saturated to [qmin, qmax].
-int32_t quantize_value(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax);
-// Quantize then dequantize with per-tensor parameters (what a Q->DQ pair computes).
+// Quantize then dequantize with per-tensor parameters (what a Q->DQ pair computes), in
+// QuantizeLinear's arithmetic (ir/qdq/scheme.hpp), as the engine runs it.
 float fake_quantize(float x, const QParams& p);
 
 // Per-channel symmetric int8 weights.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/qdq/scheme.hpp"
 #include "octet/error.hpp"
 
 namespace octet::quant {
@@ -21,8 +22,8 @@ MultiplierRange multiplier_range(const QParams& act, int64_t channels, const std
                            static_cast<int64_t>(channel_max.size()) == channels;
   if (!per_channel) return r;
   for (int64_t c = 0; c < channels; ++c) {
-    const int32_t lo = quantize_value(channel_min[static_cast<size_t>(c)], act.scale[0], zp, qmin, qmax);
-    const int32_t hi = quantize_value(channel_max[static_cast<size_t>(c)], act.scale[0], zp, qmin, qmax);
+    const int32_t lo = ir::qdq::quantize(channel_min[static_cast<size_t>(c)], act.scale[0], zp, qmin, qmax);
+    const int32_t hi = ir::qdq::quantize(channel_max[static_cast<size_t>(c)], act.scale[0], zp, qmin, qmax);
     r.lo[static_cast<size_t>(c)] = std::min(lo, zp) + shift;
     r.hi[static_cast<size_t>(c)] = std::max(hi, zp) + shift;
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/qdq/scheme.hpp"
 #include "runtime/kernel.hpp"
 
 namespace octet::rt::q {
@@ -50,17 +51,14 @@ QuantAttrs read_quant_attrs(const ir::Node& node);
 // "uint8"/"int8"/"float32" <-> DType.
 DType dtype_from_name(const std::string& name);
 
-// Range of a uint8/int8 dtype.
-inline int32_t qmin(DType d) { return d == DType::kUInt8 ? 0 : -128; }
-inline int32_t qmax(DType d) { return d == DType::kUInt8 ? 255 : 127; }
+using ir::qdq::qmax;  // the one definition of the ranges (ir/qdq/scheme.hpp)
+using ir::qdq::qmin;
 
 // v (already in output units, zero point not yet added) -> the stored integer: add the zero
 // point, round half to even (the default rounding mode, as oneDNN and QuantizeLinear do), and
-// saturate.
+// saturate as QuantizeLinear does (ir::qdq::saturate).
 inline int32_t requantize(float v, int32_t zero_point, DType dtype) {
-  float r = std::nearbyint(v + static_cast<float>(zero_point));
-  r = std::fmin(std::fmax(r, static_cast<float>(qmin(dtype))), static_cast<float>(qmax(dtype)));
-  return static_cast<int32_t>(r);
+  return ir::qdq::saturate(std::nearbyint(v + static_cast<float>(zero_point)), qmin(dtype), qmax(dtype), zero_point);
 }
 
 // How an accumulator becomes an output element, in the float32 order every kernel follows

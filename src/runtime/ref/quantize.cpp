@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "ir/qdq/scheme.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
 
@@ -42,19 +43,15 @@ class QdqKernel final : public Kernel {
  private:
   template <class Q>
   void quantize(const float* x, const float* scale, const Q* zp, Q* y) const {
-    const float lo = std::numeric_limits<Q>::lowest(), hi = std::numeric_limits<Q>::max();
+    const int32_t lo = std::numeric_limits<Q>::lowest(), hi = std::numeric_limits<Q>::max();
     const int64_t channels = channels_, inner = inner_;
     parallel_range(n_ / inner, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const int64_t c = r % channels;
-        const float z = zp ? static_cast<float>(zp[c]) : 0.0f;
+        const int32_t z = zp ? static_cast<int32_t>(zp[c]) : 0;
         const float* xr = x + r * inner;
         Q* yr = y + r * inner;
-        for (int64_t i = 0; i < inner; ++i) {
-          // x / scale, not x * (1 / scale): ONNX divides, and the two differ at rounding ties.
-          const float q = std::nearbyint(xr[i] / scale[c]) + z;
-          yr[i] = static_cast<Q>(q < lo ? lo : (q > hi ? hi : q));
-        }
+        for (int64_t i = 0; i < inner; ++i) yr[i] = static_cast<Q>(ir::qdq::quantize(xr[i], scale[c], z, lo, hi));
       }
     });
   }
