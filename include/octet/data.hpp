@@ -109,7 +109,8 @@ std::vector<size_t> dataset_input_order(const Dataset& data, const std::vector<V
 // The tensors of `sample` that feed `model_inputs`, in their order (`order` from
 // dataset_input_order). A tensor one rank above its input, with a leading 1, is that input
 // whole: a .npy that holds whole inputs on axis 0 ([N,2,1,64] for a recurrent state [2,1,64],
-// [N] for a scalar) feeds inputs that have no batch dim.
+// [N] for a scalar) feeds inputs that have no batch dim. Calibration and the accuracy-aware
+// search read samples through it; eval stacks samples on dim 0, so it needs that dim.
 std::vector<Tensor> model_inputs_of(Sample sample, const std::vector<size_t>& order,
                                     const std::vector<ValueInfo>& model_inputs);
 
