@@ -112,6 +112,18 @@ TEST_F(OnnxRules, ConvKernelLargerThanItsPaddedInputAndNegativePads) {
   refused(m, {"Conv node 'n'", "pads", "-2", "pads >= 0"});
 }
 
+// The node_eval fuzz target found a ConvTranspose whose kernel_shape said 3x3 over 1x1 weights:
+// the reference kernel believed the attribute and read past W. ONNX Runtime refuses it too.
+TEST_F(OnnxRules, KernelShapeMustMatchTheWeights) {
+  for (const char* op : {"Conv", "ConvTranspose"}) {
+    onnx::ModelProto m = window_model(op);
+    m.mutable_graph()->mutable_node(0)->add_input("w");
+    add_tensor(m, "w", onnx::TensorProto::FLOAT, {1, 1, 1, 1}, {0.5});
+    set_ints(last_node(m), "kernel_shape", {3, 3});
+    refused(m, {cat(op, " node 'n'"), "kernel_shape [3,3]", "W's spatial dims [1,1]"});
+  }
+}
+
 TEST_F(OnnxRules, ReflectPadBeyondTheAxis) {
   // ONNX Runtime: "pre-pad (50) exceeds maximum allowed (7)".
   onnx::ModelProto m = OnnxBuilder().input("x", {int64_t{1}, int64_t{8}}).node("Pad", {"x", "p"}, {"y"}, "pad")

@@ -17,6 +17,12 @@ Window read_window(const Node& node, size_t spatial, const std::vector<int64_t>&
   w.kernel = node.attr_ints("kernel_shape", kernel_from_weight);
   if (w.kernel.size() != spatial)
     fail(node.describe(), ": kernel_shape has ", w.kernel.size(), " dims for ", spatial, " spatial dims");
+  // Where W gives the kernel, an explicit kernel_shape must agree (ONNX: it is inferred from W);
+  // a kernel that believed the attribute would read past the weights.
+  for (size_t i = 0; i < kernel_from_weight.size() && i < w.kernel.size(); ++i)
+    if (kernel_from_weight[i] >= 0 && w.kernel[i] != kernel_from_weight[i])
+      fail(node.describe(), ": kernel_shape ", shape_str(w.kernel), " differs from W's spatial dims ",
+           shape_str(kernel_from_weight));
   w.strides = node.attr_ints("strides", std::vector<int64_t>(spatial, 1));
   w.dilations = node.attr_ints("dilations", std::vector<int64_t>(spatial, 1));
   w.pads = node.attr_ints("pads", std::vector<int64_t>(2 * spatial, 0));

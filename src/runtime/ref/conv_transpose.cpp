@@ -1,6 +1,8 @@
 // ConvTranspose for 1-D to 3-D float32: per group, col = W^T x X with the blocked GEMM, then
 // col2im scatters col into Y (initialised with the bias), parallel over output channels.
 // Begin pads come from `pads`, or from output_shape / auto_pad as ONNX's formula gives them.
+#include <algorithm>
+
 #include "runtime/ref/gemm_core.hpp"
 #include "runtime/ref/ref_kernels.hpp"
 #include "runtime/ref/ref_util.hpp"
@@ -120,6 +122,8 @@ std::string why_not(const KernelContext& ctx) {
   if (ctx.outputs[0].shape.size() != x.size() || ctx.outputs[0].shape[1] != wshape[1] * group)
     return "output channels differ from W's";
   if (input_present(ctx, 2) && ctx.inputs[2].numel() != ctx.outputs[0].shape[1]) return "bias size differs";
+  const std::vector<int64_t> k = kernel_dims(ctx);
+  if (k.size() != x.size() - 2 || !std::equal(k.begin(), k.end(), wshape.begin() + 2)) return "kernel_shape differs from W's";
   Window w;
   return make_window(ctx, &w);
 }
