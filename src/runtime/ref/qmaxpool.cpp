@@ -1,4 +1,4 @@
-// Reference MaxPool on uint8/int8 tensors. fold_qdq runs DequantizeLinear -> MaxPool ->
+// Reference MaxPool and GlobalMaxPool on uint8/int8 tensors. fold_qdq runs DequantizeLinear -> MaxPool ->
 // QuantizeLinear with one quantization as MaxPool on the quantized tensor (the max commutes
 // with a monotonic quantization, so this is exact); this kernel is its oracle and fallback.
 #include <algorithm>
@@ -45,10 +45,17 @@ void max_pool(const q::Window& w, const T* x, T* y) {
   }
 }
 
+// GlobalMaxPool is a MaxPool whose window is the whole plane.
+Shape default_kernel(const KernelContext& ctx) {
+  if (ctx.node->op != ir::OpKind::GlobalMaxPool) return {};
+  const Shape& x = ctx.inputs[0].shape;
+  return Shape(x.begin() + 2, x.end());
+}
+
 class QMaxPoolKernel final : public Kernel {
  public:
   explicit QMaxPoolKernel(const KernelContext& ctx)
-      : window_(q::make_window(*ctx.node, ctx.inputs[0].shape, ctx.outputs[0].shape, {})),
+      : window_(q::make_window(*ctx.node, ctx.inputs[0].shape, ctx.outputs[0].shape, default_kernel(ctx))),
         dtype_(ctx.inputs[0].dtype) {}
 
   void execute(const ExecArgs& args) override {
@@ -69,7 +76,7 @@ std::string check(const KernelContext& ctx) {
   if (ctx.outputs.size() > 1 && ctx.outputs[1].present()) return "the Indices output is not computed for int8";
   if (ctx.inputs[0].shape.size() < 3 || ctx.inputs[0].shape.size() > 5) return "X needs rank 3 to 5";
   if (ctx.outputs[0].dtype != x) return "output dtype differs from input dtype";
-  q::make_window(*ctx.node, ctx.inputs[0].shape, ctx.outputs[0].shape, {});
+  q::make_window(*ctx.node, ctx.inputs[0].shape, ctx.outputs[0].shape, default_kernel(ctx));
   return "";
 }
 
@@ -88,6 +95,8 @@ std::unique_ptr<Kernel> create(KernelContext& ctx) {
 
 }  // namespace
 
-std::vector<KernelEntry> qmaxpool_entries() { return {{"ref_qmaxpool", ir::OpKind::MaxPool, why_not, create}}; }
+std::vector<KernelEntry> qmaxpool_entries() {
+  return {{"ref_qmaxpool", ir::OpKind::MaxPool, why_not, create}, {"ref_qmaxpool", ir::OpKind::GlobalMaxPool, why_not, create}};
+}
 
 }  // namespace octet::rt::ref

@@ -1,4 +1,4 @@
-// MaxPool on uint8/int8 tensors (fold_qdq leaves DQ -> MaxPool -> Q as MaxPool on the
+// MaxPool and GlobalMaxPool on uint8/int8 tensors (fold_qdq leaves DQ -> MaxPool -> Q as MaxPool on the
 // quantized tensor) on oneDNN's pooling, in NHWC so it sits between INT8 convolutions
 // without reorders.
 #include "octet/error.hpp"
@@ -18,8 +18,12 @@ std::string setup(const KernelContext& ctx, Setup& s) {
   if (ctx.outputs.size() > 1 && ctx.outputs[1].present()) return "the Indices output is not computed for int8";
   if (x.shape.size() < 3 || x.shape.size() > 5) return "needs rank 3 to 5";
   if (ctx.node->attr_int("storage_order", 0) != 0) return "storage_order only matters for Indices";
+  // GlobalMaxPool is a MaxPool whose window is the whole plane.
+  const std::vector<int64_t> plane = ctx.node->op == ir::OpKind::GlobalMaxPool
+                                         ? std::vector<int64_t>(x.shape.begin() + 2, x.shape.end())
+                                         : std::vector<int64_t>{};
   Window w;
-  if (std::string why = forward_window(*ctx.node, x.shape, y.shape, {}, w); !why.empty()) return why;
+  if (std::string why = forward_window(*ctx.node, x.shape, y.shape, plane, w); !why.empty()) return why;
   s.layout = int8_layout(x.shape.size());
   s.pd = int8_pool_pd(dnnl::algorithm::pooling_max, x, y, s.layout, w);
   return reference_why_not(s.pd);
@@ -38,6 +42,9 @@ std::unique_ptr<Kernel> create(KernelContext& ctx) {
 
 }  // namespace
 
-std::vector<KernelEntry> maxpool_entries() { return {{"dnnl_int8_maxpool", ir::OpKind::MaxPool, why_not, create}}; }
+std::vector<KernelEntry> maxpool_entries() {
+  return {{"dnnl_int8_maxpool", ir::OpKind::MaxPool, why_not, create},
+          {"dnnl_int8_maxpool", ir::OpKind::GlobalMaxPool, why_not, create}};
+}
 
 }  // namespace octet::rt::onednn::int8
