@@ -36,7 +36,7 @@ enum class QuantPreset : uint8_t {
 enum class ModelType : uint8_t {
   kAuto,         // transformer rules when the graph has attention (Softmax feeding a MatMul)
   kCnn,
-  kTransformer,  // LayerNorm, Softmax output and residual stream stay FP32
+  kTransformer,  // the residual stream stays FP32 (LayerNorm, Softmax and attention products do in every mode)
 };
 
 enum class BiasCorrection : uint8_t { kNone, kFast, kFull };

@@ -19,7 +19,7 @@ class QuantizationPreset(str, Enum):
 
 class ModelType(str, Enum):
     CNN = "cnn"
-    TRANSFORMER = "transformer"  # LayerNorm, Softmax output and the residual stream stay FP32
+    TRANSFORMER = "transformer"  # the residual stream stays FP32 (LayerNorm, Softmax, attention products always do)
 
 
 class DropType(str, Enum):

@@ -44,11 +44,7 @@ std::optional<NodeGroup> select_add(const Context& ctx, ir::NodeId n) {
   const ir::Value& a = ctx.graph.value(add.input(0));
   const ir::Value& b = ctx.graph.value(add.input(1));
   if (!a.has_shape || a.shape != b.shape) return std::nullopt;  // no broadcasting residuals
-  match_output(ctx, add.outputs[0], true, g);
-  if (g.activation != ir::kNoNode && ctx.node(g.activation).op != ir::OpKind::Relu) {
-    // QAdd and the Sum fusion take Relu only; keep the activation in float.
-    g.activation = g.q = ir::kNoNode;
-  }
+  match_output(ctx, add.outputs[0], fusable_after(add.op), g);  // QAdd and the Sum fusion take Relu only
   return g;
 }
 

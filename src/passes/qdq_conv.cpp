@@ -67,7 +67,7 @@ std::optional<NodeGroup> select_conv(const Context& ctx, ir::NodeId n) {
     if (!float_bias && !int_bias) return std::nullopt;
   }
   const bool has_activation = !conv.attr_string("activation", "").empty();
-  match_output(ctx, conv.outputs[0], !has_activation, g);
+  match_output(ctx, conv.outputs[0], has_activation ? ir::qdq::FusedActivations::kNone : fusable_after(conv.op), g);
   if (const ir::ValueId sum = conv.input(3); sum != ir::kNoValue) {
     g.dq[3] = ctx.producer_of(sum, ir::OpKind::DequantizeLinear);
     const bool quantized_sum = g.dq[3] != ir::kNoNode && per_tensor_params(ctx.graph, ctx.node(g.dq[3]));

@@ -79,7 +79,7 @@ std::optional<NodeGroup> select_fully_connected(const Context& ctx, ir::NodeId n
     if (!float_bias && !int_bias) return std::nullopt;
     g.dq[2] = dq;
   }
-  match_output(ctx, out, true, g);
+  match_output(ctx, out, fusable_after(node.op), g);
   return g;
 }
 

@@ -20,23 +20,24 @@ std::optional<float> clip_bound(const ir::Graph& graph, const ir::Node& clip, si
   return t->data<float>()[0];
 }
 
-bool fusable_activation(const ir::Graph& graph, const ir::Node& node) {
-  switch (node.op) {
-    case ir::OpKind::Relu:
-    case ir::OpKind::LeakyRelu: return true;
-    case ir::OpKind::Clip:
-      return clip_bound(graph, node, 1, "min", 0.0f).has_value() && clip_bound(graph, node, 2, "max", 0.0f).has_value();
-    default: return false;
-  }
+bool fusable_activation(const ir::Graph& graph, const ir::Node& node, ir::qdq::FusedActivations fusable) {
+  if (!ir::qdq::fuses(fusable, node.op)) return false;
+  return node.op != ir::OpKind::Clip ||
+         (clip_bound(graph, node, 1, "min", 0.0f).has_value() && clip_bound(graph, node, 2, "max", 0.0f).has_value());
 }
 
 }  // namespace
 
-void match_output(const Context& ctx, ir::ValueId output, bool allow_activation, NodeGroup& group) {
+ir::qdq::FusedActivations fusable_after(ir::OpKind op) {
+  const ir::qdq::Int8Pattern* row = ir::qdq::int8_pattern_of(op);
+  return row ? row->fuses : ir::qdq::FusedActivations::kNone;
+}
+
+void match_output(const Context& ctx, ir::ValueId output, ir::qdq::FusedActivations fusable, NodeGroup& group) {
   group.activation = group.q = ir::kNoNode;
   ir::NodeId user = ctx.sole_consumer(output);
   if (user == ir::kNoNode) return;
-  if (allow_activation && fusable_activation(ctx.graph, ctx.node(user)) && ctx.node(user).input(0) == output) {
+  if (fusable_activation(ctx.graph, ctx.node(user), fusable) && ctx.node(user).input(0) == output) {
     const ir::NodeId next = ctx.sole_consumer(ctx.node(user).outputs[0]);
     if (next == ir::kNoNode || ctx.node(next).op != ir::OpKind::QuantizeLinear) return;
     group.activation = user;

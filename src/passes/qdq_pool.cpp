@@ -18,7 +18,7 @@ std::optional<NodeGroup> select_average_pool(const Context& ctx, ir::NodeId n) {
     if (d != 1) return std::nullopt;
   const ir::Value& x = ctx.graph.value(pool.input(0));
   if (!x.has_shape || x.shape.size() < 3 || x.shape.size() > 5) return std::nullopt;
-  match_output(ctx, pool.outputs[0], false, g);
+  match_output(ctx, pool.outputs[0], fusable_after(pool.op), g);
   return g;
 }
 

@@ -1,10 +1,11 @@
-// fold_qdq's selectors and actions, one pair per pattern family; fold_qdq.cpp's table pairs
-// them with op types. A selector only looks (returns the matched NodeGroup or nullopt); an
+// fold_qdq's selectors and actions, one pair per INT8 op of ir/qdq/int8_patterns.def;
+// fold_qdq.cpp pairs them with the table's rows. A selector only looks (returns the matched NodeGroup or nullopt); an
 // action rewrites exactly that group and leaves the orphaned DequantizeLinear nodes to the
 // driver's cleanup.
 #pragma once
 #include <optional>
 
+#include "ir/qdq/int8_patterns.hpp"
 #include "passes/qdq_util.hpp"
 
 namespace octet::passes::qdq {
@@ -40,9 +41,11 @@ void make_residual_add(Context& ctx, const NodeGroup& group);
 std::optional<NodeGroup> select_average_pool(const Context& ctx, ir::NodeId node);
 void make_qaverage_pool(Context& ctx, const NodeGroup& group);
 
-// Shared by the actions: finds the activation and QuantizeLinear after `output` (the
-// activation only if allow_activation), filling group.activation and group.q.
-void match_output(const Context& ctx, ir::ValueId output, bool allow_activation, NodeGroup& group);
+// Shared by the actions: finds the activation and QuantizeLinear after `output` (an
+// activation only if `fusable` has it), filling group.activation and group.q.
+void match_output(const Context& ctx, ir::ValueId output, ir::qdq::FusedActivations fusable, NodeGroup& group);
+// The activations the table's row for `op` fuses.
+ir::qdq::FusedActivations fusable_after(ir::OpKind op);
 // Sets "activation"/"alpha"/"beta" on `node` from a Relu/Clip/LeakyRelu node.
 void copy_activation(const ir::Graph& graph, const ir::Node& activation, ir::Node& node);
 // Sets scale_y/zero_point_y/dtype_y from group.q (or dtype_y float32) and returns the value the

@@ -256,6 +256,8 @@ TEST_P(RealModel, Int8QuantizedRunsInOctetAndOnnxRuntimeCloseToFp32) {
   for (const std::string& f : shape_flags()) quantize.push_back(f);
   const ProcessResult q = octet(quantize);
   ASSERT_EQ(q.exit_code, 0) << q.output;
+  // Every Q/DQ pair octet wrote is one its engine folds (ir/qdq/int8_patterns.def).
+  EXPECT_EQ(q.output.find("an INT8 pattern the folder did not match"), std::string::npos) << q.output;
 
   // On a held-out sample of the calibration kind: INT8 against FP32, in each engine.
   const auto fp32 = read_outputs(run("octet", model_, "heldout", "fp32"));

@@ -43,9 +43,16 @@ TEST_F(AccuracyAwareCli, VitAgreementBoundIsMetAndHoldsOnHeldOutImages) {
   // Then the search meets it there, with some layers still INT8.
   EXPECT_TRUE(rep["bound_met"].get<bool>()) << rep["stop_reason"];
   EXPECT_LE(rep["result"]["drop"].get<double>(), allowed + 1e-12);
-  size_t int8_layers = 0;
-  for (const auto& layer : rep["quantization"]["layers"]) int8_layers += layer["quantized"].get<bool>();
-  EXPECT_GT(int8_layers, rep["quantization"]["layers"].size() / 2) << "most layers stay INT8";
+  // Of the layers DefaultQuantization makes INT8 (not the attention products, which have no
+  // INT8 kernel), most stay INT8.
+  size_t int8_layers = 0, candidates = 0;
+  for (const auto& layer : rep["quantization"]["layers"]) {
+    const bool reverted = layer.value("reason", "").find("accuracy-aware search") != std::string::npos;
+    int8_layers += layer["quantized"].get<bool>();
+    candidates += layer["quantized"].get<bool>() || reverted;
+  }
+  EXPECT_GT(int8_layers, candidates / 2) << "most layers stay INT8";
+  EXPECT_GE(candidates, rep["quantization"]["layers"].size() / 2) << rep["quantization"]["layers"].dump();
   // Held out: 2,000 images never seen by the search. With about ten flipped predictions at
   // stake, one standard deviation of the drop is about 0.15 points; allow the bound plus three.
   const nlohmann::json& held = rep["holdout"];

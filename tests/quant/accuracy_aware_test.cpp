@@ -74,14 +74,14 @@ TEST(RevertUnits, RevertedLayerReadsFp32AndOrphanedPairsGo) {
   const QuantSetup base = filled_setup(b.g);
   const std::vector<RevertUnit> units = revert_units(b.g, base);
   EXPECT_EQ(quantized_tensors(insert_qdq(b.g, base)),
-            (std::vector<std::string>{"conv1_out", "conv2_out", "flatten_out", "input", "pool_out"}));
+            (std::vector<std::string>{"conv1_out", "conv2_out", "flatten_out", "gap_out", "input", "pool_out"}));
 
   // conv2 back to FP32: pool_out loses its only reader, and then the pool's input pair (shared
   // with pool_out so the pool could run in INT8) serves nothing either.
   SearchPoint p;
   p.reverted.insert(unit_named(units, "conv2"));
   const ir::Graph q = insert_qdq(b.g, apply_point(b.g, base, units, p, QuantPreset::kPerformance));
-  EXPECT_EQ(quantized_tensors(q), (std::vector<std::string>{"conv2_out", "flatten_out", "input"}));
+  EXPECT_EQ(quantized_tensors(q), (std::vector<std::string>{"conv2_out", "flatten_out", "gap_out", "input"}));
   const ir::Node& conv2 = node_named(q, "conv2");
   EXPECT_EQ(q.value(conv2.input(0)).name, "pool_out");
   EXPECT_EQ(q.value(conv2.input(3)).name, "pool_out");

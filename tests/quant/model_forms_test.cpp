@@ -27,21 +27,6 @@ std::vector<float> random_values(size_t n, uint32_t seed) {
   return {t.data<float>(), t.data<float>() + n};
 }
 
-SampleSource random_samples(const Shape& shape, size_t count) {
-  return {count, [shape](size_t i) { return std::vector<Tensor>{random_tensor(shape, 1000 + static_cast<uint32_t>(i))}; }};
-}
-
-double sqnr_db(const Tensor& ref, const Tensor& got) {
-  EXPECT_EQ(ref.shape, got.shape);
-  double signal = 0, noise = 0;
-  for (int64_t i = 0; i < ref.numel(); ++i) {
-    const double r = ref.data<float>()[i], d = r - got.data<float>()[i];
-    signal += r * r;
-    noise += d * d;
-  }
-  return 10 * std::log10(signal / std::max(noise, 1e-30));
-}
-
 Tensor run_one(const Model& model, const Tensor& x) {
   CompileOptions options;
   options.threads = 1;

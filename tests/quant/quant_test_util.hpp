@@ -1,6 +1,9 @@
 // Helpers for the quantization tests: a tiny IR graph builder (no ONNX round trip needed for
 // structure tests) and seeded random tensors.
 #pragma once
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -23,6 +26,23 @@ inline Tensor random_tensor(Shape shape, uint32_t seed, float lo = -1.0f, float 
 // Calibration samples of a one-input model, served from memory.
 inline SampleSource source_of(const std::vector<Tensor>& samples) {
   return {samples.size(), [samples](size_t i) { return std::vector<Tensor>{samples.at(i)}; }};
+}
+
+// `count` seeded random samples of one input of `shape`, uniform in [-1, 1].
+inline SampleSource random_samples(const Shape& shape, size_t count) {
+  return {count, [shape](size_t i) { return std::vector<Tensor>{random_tensor(shape, 1000 + static_cast<uint32_t>(i))}; }};
+}
+
+// Signal to noise of `got` against `ref` in dB (float32 tensors; -inf when the shapes differ).
+inline double sqnr_db(const Tensor& ref, const Tensor& got) {
+  if (ref.shape != got.shape) return -std::numeric_limits<double>::infinity();
+  double signal = 0, noise = 0;
+  for (int64_t i = 0; i < ref.numel(); ++i) {
+    const double r = ref.data<float>()[i], d = r - got.data<float>()[i];
+    signal += r * r;
+    noise += d * d;
+  }
+  return 10 * std::log10(signal / std::max(noise, 1e-30));
 }
 
 inline Tensor tensor_from(Shape shape, const std::vector<float>& values) {

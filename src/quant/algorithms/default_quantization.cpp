@@ -19,6 +19,7 @@
 #include "octet/error.hpp"
 #include "octet/quantize.hpp"
 #include "onnx/writer.hpp"
+#include "passes/fold_qdq.hpp"
 #include "passes/pipeline.hpp"
 #include "quant/algorithms/default_quantization.hpp"
 #include "quant/algorithms/full_bias_correction.hpp"
@@ -112,6 +113,20 @@ SampleSource watch_for_nonzero(const SampleSource& samples, std::shared_ptr<std:
     return inputs;
   };
   return watched;
+}
+
+// What the engine makes of the QDQ file: the quantizer places Q/DQ only by the rows of
+// ir/qdq/int8_patterns.def, but a row's selector also checks shapes and attributes, and an op
+// its selector refuses runs in float between its Q/DQ pair, paying INT8's error for nothing.
+// Checked on the graph as written (internal ops lowered), which is what a user loads.
+void warn_unfolded_patterns(const ir::Graph& qdq, QuantizeReport& report) {
+  ir::Graph folded = qdq;
+  onnx_io::lower_internal_ops(folded);
+  onnx_io::upgrade_opset_for_qdq(folded);
+  prepare_graph(folded, {});
+  for (const passes::UnfoldedConversion& left : passes::unfolded_conversions(folded))
+    if (left.pattern_missed)
+      report.warnings.push_back(cat("'", left.node, "' ", left.reason, ": that op runs in FP32 between Q/DQ"));
 }
 
 void warn_about_calibration_set(QuantizeReport& report, size_t count, size_t available, bool any_nonzero) {
@@ -230,6 +245,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
 
   ir::Graph qdq = insert_qdq(g, setup);
   timer.done("insert QDQ");
+  warn_unfolded_patterns(qdq, report);
 
   fill_report(report, g, setup);
   std::string output_warning;

@@ -72,7 +72,7 @@ struct QuantSetup {
 };
 
 // Selects the quantizers for a graph (octet's optimized FP32 graph, static shapes): inputs and
-// weights of Conv/ConvTranspose/MatMul/Gemm and their fused forms, then the scale-sharing
+// weights of Conv/MatMul/Gemm and their fused forms, then the scale-sharing
 // rules for pools, Concat and residual Add, and the transformer rules.
 QuantSetup select_quantizers(const ir::Graph& graph, const QuantizeOptions& options);
 

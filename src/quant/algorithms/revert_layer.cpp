@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "ir/qdq/int8_patterns.hpp"
 #include "octet/error.hpp"
 
 namespace octet::quant {
@@ -66,11 +67,14 @@ std::vector<RevertUnit> revert_units(const ir::Graph& g, const QuantSetup& setup
       if (std::find(u.quantizers.begin(), u.quantizers.end(), q) == u.quantizers.end()) u.quantizers.push_back(q);
     units.push_back(std::move(u));
   }
-  // Nodes reading Q/DQ outputs that are not layers: pools, Concat, residual Add.
+  // Nodes reading Q/DQ outputs that are not layers: pools, Concat, residual Add. Not data
+  // movement: moving quantized values is exact, so reverting one could only cost speed (its
+  // pairs go with the layers they serve, as orphans).
   std::map<ir::NodeId, std::vector<int>> group_nodes;
   for (size_t q = 0; q < setup.activations.size(); ++q)
     for (const auto& [node, input] : setup.activations[q].uses)
-      if (!is_layer_node(setup, node)) {
+      if (!is_layer_node(setup, node) &&
+          !ir::qdq::is_int8_family(g.nodes[static_cast<size_t>(node)].op, ir::qdq::Int8Family::kMovement)) {
         auto& list = group_nodes[node];
         if (std::find(list.begin(), list.end(), static_cast<int>(q)) == list.end()) list.push_back(static_cast<int>(q));
       }

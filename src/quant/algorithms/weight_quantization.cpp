@@ -43,20 +43,18 @@ int64_t quantize_layer_weights(const ir::Graph& g, QuantSetup& setup, const Stat
       const ActivationQuantizer& x = setup.activations[static_cast<size_t>(layer.activations[0])];
       const std::string& name = g.value(x.value).name;
       const TensorStats* st = stats.count(name) ? &stats.at(name) : nullptr;
-      const int64_t in_channels = layer.reduction.kind == ReductionLayout::Kind::kConv
-                                      ? w.shape[1] * layer.reduction.groups
-                                      : layer.reduction.kind == ReductionLayout::Kind::kConvTranspose ? w.shape[0]
-                                      : layer.reduction.kind == ReductionLayout::Kind::kMatMul       ? w.shape[0]
-                                                                                                     : w.shape[1];
+      const int64_t in_channels = layer.reduction.kind == ReductionLayout::Kind::kConv ? w.shape[1] * layer.reduction.groups
+                                  : layer.reduction.kind == ReductionLayout::Kind::kMatMul ? w.shape[0]
+                                                                                           : w.shape[1];
       const bool per_channel = st && static_cast<int64_t>(st->channel_min.size()) == in_channels;
       const MultiplierRange range = multiplier_range(x.params, in_channels, per_channel ? st->channel_min : std::vector<float>{},
                                                      per_channel ? st->channel_max : std::vector<float>{});
-      // Output channels map to weight channels one to one except ConvTranspose with groups.
+      // Output channels map to weight channels one to one.
       const std::vector<int64_t> worst = worst_pair_sums(layer.weights.q, layer.reduction, range);
       bool any = false;
       for (size_t oc = 0; oc < worst.size(); ++oc)
         if (worst[oc] > kInt16Max) {
-          levels[oc % static_cast<size_t>(channels)] = 63;
+          levels[oc] = 63;
           any = true;
         }
       if (any) layer.weights = quantize_weights(w, axis, levels, method);

@@ -13,7 +13,7 @@ namespace {
 using ir::OpKind;
 
 int output_channel_axis(const ir::Graph& g, const ir::Node& n) {
-  if (n.op == OpKind::FusedConv || n.op == OpKind::Conv || n.op == OpKind::ConvTranspose) return 1;
+  if (n.op == OpKind::FusedConv || n.op == OpKind::Conv) return 1;
   return static_cast<int>(g.value(n.outputs[0]).shape.size()) - 1;
 }
 
@@ -24,7 +24,7 @@ bool can_correct_bias(const ir::Graph& g, const LayerQuantizer& layer) {
   if (layer.bias_input >= 0) return true;
   const ir::Node& n = g.nodes[static_cast<size_t>(layer.node)];
   switch (n.op) {
-    case OpKind::FusedConv: case OpKind::Conv: case OpKind::ConvTranspose: case OpKind::FullyConnected:
+    case OpKind::FusedConv: case OpKind::Conv: case OpKind::FullyConnected:
       return n.input(2) == ir::kNoValue;
     case OpKind::Gemm:
       return n.input(2) == ir::kNoValue && n.attr_float("alpha", 1.0f) == 1.0f;

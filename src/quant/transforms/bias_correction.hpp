@@ -15,7 +15,7 @@
 namespace octet::quant {
 
 // True when the layer has a bias slot to correct (a constant bias, or none where the op
-// takes one: FusedConv, Conv, ConvTranspose, FullyConnected, unit Gemm).
+// takes one: FusedConv, Conv, FullyConnected, unit Gemm).
 bool can_correct_bias(const ir::Graph& graph, const LayerQuantizer& layer);
 
 // Per-channel mean of the layer's linear part (no bias, no residual, no activation) applied

@@ -155,7 +155,7 @@ QuantizedBias quantize_bias(const Tensor& bias, float scale_x, QuantizedWeights&
   // Keep |q| under 2^30 so later shifts and the accumulator have headroom.
   constexpr double kLimit = 1073741824.0;
   for (int64_t c = 0; c < n; ++c) {
-    const int64_t wc = c % channels;  // ConvTranspose with groups: weight channel = oc mod (Cout/group)
+    const int64_t wc = c % channels;  // one weight channel per bias value for every layer octet quantizes
     double s = static_cast<double>(scale_x) * weights.scale[static_cast<size_t>(wc)];
     if (std::fabs(b[c]) / s > kLimit) {
       const float raised = static_cast<float>(std::fabs(b[c]) / kLimit / scale_x * 1.001);

@@ -35,8 +35,7 @@ bool has_no_pairs(const Tensor& w, const ReductionLayout& layout) {
   // neighbouring kernel positions. Only depthwise kernels widen to 32 bits.
   if (layout.kind == ReductionLayout::Kind::kMatMul) return w.shape.at(0) < 2;
   if (layout.kind == ReductionLayout::Kind::kMatMulNK) return w.shape.at(1) < 2;
-  if (layout.kind == ReductionLayout::Kind::kConv) return layout.groups > 1 && w.shape.at(1) == 1;
-  return layout.groups > 1 && w.shape.at(0) / layout.groups == 1;  // ConvTranspose
+  return layout.groups > 1 && w.shape.at(1) == 1;
 }
 
 std::vector<int64_t> worst_pair_sums(const Tensor& wq, const ReductionLayout& layout, const MultiplierRange& range) {
@@ -56,13 +55,6 @@ std::vector<int64_t> worst_pair_sums(const Tensor& wq, const ReductionLayout& la
           for (int64_t k = 0; k < kernel; ++k) use((oc * cin_g + ci) * kernel + k, g * cin_g + ci);
         break;
       }
-      case ReductionLayout::Kind::kConvTranspose: {
-        // W [Cin, Cout/g, k...]; output channel oc = g * (Cout/g) + j sums input channels of group g.
-        const int64_t cout_g = s[1], cin_g = s[0] / layout.groups, g = oc / cout_g, j = oc % cout_g;
-        for (int64_t ci = g * cin_g; ci < (g + 1) * cin_g; ++ci)
-          for (int64_t k = 0; k < kernel; ++k) use((ci * cout_g + j) * kernel + k, ci);
-        break;
-      }
       case ReductionLayout::Kind::kMatMul: {
         const int64_t n = s[1];
         for (int64_t k = 0; k < s[0]; ++k) use(k * n + oc, k);
@@ -76,7 +68,6 @@ std::vector<int64_t> worst_pair_sums(const Tensor& wq, const ReductionLayout& la
   };
   switch (layout.kind) {
     case ReductionLayout::Kind::kConv: out_channels = s[0]; break;
-    case ReductionLayout::Kind::kConvTranspose: out_channels = s[1] * layout.groups; break;
     case ReductionLayout::Kind::kMatMul: out_channels = s[1]; break;
     case ReductionLayout::Kind::kMatMulNK: out_channels = s[0]; break;
   }

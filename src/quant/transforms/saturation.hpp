@@ -21,7 +21,6 @@ namespace octet::quant {
 struct ReductionLayout {
   enum class Kind : uint8_t {
     kConv,           // W [Cout, Cin/g, k...], axis 0
-    kConvTranspose,  // W [Cin, Cout/g, k...], axis 1
     kMatMul,         // W [K, N], axis 1
     kMatMulNK,       // W [N, K] (Gemm with transB), axis 0
   };
