@@ -10,6 +10,7 @@
 // from opset 20) as 0.5 * x * (1 + Erf(x / sqrt 2)).
 #include <cmath>
 
+#include "ir/fused_activation.hpp"
 #include "octet/error.hpp"
 #include "onnx/writer.hpp"
 
@@ -49,49 +50,51 @@ struct Lowering {
     g.add_node(std::move(n));
   }
 
-  // Emits `kind` applied to x, writing y.
-  void activation(const std::string& kind, float alpha, float beta, ValueId x, ValueId y) {
+  // Emits `a` applied to x, writing y.
+  void activation(const ir::FusedActivation& a, ValueId x, ValueId y) {
     using A = ir::Attribute;
-    if (kind == "Relu") return node(OpKind::Relu, "_relu", {x}, y);
-    if (kind == "Sigmoid") return node(OpKind::Sigmoid, "_sigmoid", {x}, y);
-    if (kind == "Tanh") return node(OpKind::Tanh, "_tanh", {x}, y);
-    if (kind == "LeakyRelu") return node(OpKind::LeakyRelu, "_leakyrelu", {x}, y, {{"alpha", A::make_float(alpha)}});
-    if (kind == "HardSigmoid")
-      return node(OpKind::HardSigmoid, "_hardsigmoid", {x}, y,
-                  {{"alpha", A::make_float(alpha)}, {"beta", A::make_float(beta)}});
-    if (kind == "Clip") {
-      if (g.opset >= 11) return node(OpKind::Clip, "_clip", {x, scalar("_clip_min", alpha), scalar("_clip_max", beta)}, y);
-      return node(OpKind::Clip, "_clip", {x}, y, {{"min", A::make_float(alpha)}, {"max", A::make_float(beta)}});
+    using K = ir::ActivationKind;
+    switch (a.kind) {
+      case K::kNone: fail("lowering '", base, "': no activation to emit");
+      case K::kRelu: return node(OpKind::Relu, "_relu", {x}, y);
+      case K::kSigmoid: return node(OpKind::Sigmoid, "_sigmoid", {x}, y);
+      case K::kTanh: return node(OpKind::Tanh, "_tanh", {x}, y);
+      case K::kLeakyRelu: return node(OpKind::LeakyRelu, "_leakyrelu", {x}, y, {{"alpha", A::make_float(a.alpha)}});
+      case K::kHardSigmoid:
+        return node(OpKind::HardSigmoid, "_hardsigmoid", {x}, y,
+                    {{"alpha", A::make_float(a.alpha)}, {"beta", A::make_float(a.beta)}});
+      case K::kClip:
+        if (g.opset >= 11)
+          return node(OpKind::Clip, "_clip", {x, scalar("_clip_min", a.alpha), scalar("_clip_max", a.beta)}, y);
+        return node(OpKind::Clip, "_clip", {x}, y, {{"min", A::make_float(a.alpha)}, {"max", A::make_float(a.beta)}});
+      case K::kHardSwish: {
+        if (g.opset >= 14) return node(OpKind::HardSwish, "_hardswish", {x}, y);
+        const ValueId h = temp(x, "_hardsigmoid");
+        node(OpKind::HardSigmoid, "_hardsigmoid", {x}, h,
+             {{"alpha", A::make_float(1.0f / 6.0f)}, {"beta", A::make_float(0.5f)}});
+        return node(OpKind::Mul, "_hardswish", {x, h}, y);
+      }
+      case K::kSwish: {
+        const ValueId s = temp(x, "_sigmoid");
+        node(OpKind::Sigmoid, "_sigmoid", {x}, s);
+        return node(OpKind::Mul, "_swish", {x, s}, y);
+      }
+      case K::kGelu: {
+        const ValueId d = temp(x, "_gelu_div"), e = temp(x, "_gelu_erf"), ad = temp(x, "_gelu_add"),
+                      m = temp(x, "_gelu_mul");
+        node(OpKind::Div, "_gelu_div", {x, scalar("_sqrt2", static_cast<float>(std::sqrt(2.0)))}, d);
+        node(OpKind::Erf, "_gelu_erf", {d}, e);
+        node(OpKind::Add, "_gelu_add", {e, scalar("_one", 1.0f)}, ad);
+        node(OpKind::Mul, "_gelu_mul", {x, ad}, m);
+        return node(OpKind::Mul, "_gelu", {m, scalar("_half", 0.5f)}, y);
+      }
     }
-    if (kind == "HardSwish") {
-      if (g.opset >= 14) return node(OpKind::HardSwish, "_hardswish", {x}, y);
-      const ValueId h = temp(x, "_hardsigmoid");
-      node(OpKind::HardSigmoid, "_hardsigmoid", {x}, h,
-           {{"alpha", A::make_float(1.0f / 6.0f)}, {"beta", A::make_float(0.5f)}});
-      return node(OpKind::Mul, "_hardswish", {x, h}, y);
-    }
-    if (kind == "Swish") {
-      const ValueId s = temp(x, "_sigmoid");
-      node(OpKind::Sigmoid, "_sigmoid", {x}, s);
-      return node(OpKind::Mul, "_swish", {x, s}, y);
-    }
-    if (kind == "Gelu") {
-      const ValueId d = temp(x, "_gelu_div"), e = temp(x, "_gelu_erf"), a = temp(x, "_gelu_add"),
-                    m = temp(x, "_gelu_mul");
-      node(OpKind::Div, "_gelu_div", {x, scalar("_sqrt2", static_cast<float>(std::sqrt(2.0)))}, d);
-      node(OpKind::Erf, "_gelu_erf", {d}, e);
-      node(OpKind::Add, "_gelu_add", {e, scalar("_one", 1.0f)}, a);
-      node(OpKind::Mul, "_gelu_mul", {x, a}, m);
-      return node(OpKind::Mul, "_gelu", {m, scalar("_half", 0.5f)}, y);
-    }
-    fail("cannot export activation '", kind, "' of node '", base, "'");
   }
 };
 
 void lower_fused_conv(ir::Graph& g, size_t index) {
   ir::Node& conv = g.nodes[index];
-  const std::string act = conv.attr_string("activation", "");
-  const float alpha = conv.attr_float("alpha", 0.0f), beta = conv.attr_float("beta", 0.0f);
+  const ir::FusedActivation act = ir::read_fused_activation(conv);
   const ValueId sum = conv.input(3), y = conv.outputs.at(0);
   Lowering l{g, conv.name};
   conv.op = OpKind::Conv;
@@ -100,30 +103,29 @@ void lower_fused_conv(ir::Graph& g, size_t index) {
   conv.attrs.erase("beta");
   conv.inputs.resize(std::min<size_t>(conv.inputs.size(), 3));
   while (!conv.inputs.empty() && conv.inputs.back() == ir::kNoValue) conv.inputs.pop_back();
-  if (sum == ir::kNoValue && act.empty()) return;
+  if (sum == ir::kNoValue && act.none()) return;
   // Conv -> [Add Sum] -> [activation] -> y: every step but the last writes a new value.
   ValueId cur = l.temp(y, "_conv");
   g.nodes[index].outputs[0] = cur;
   g.value(cur).producer = static_cast<ir::NodeId>(index);
   if (sum != ir::kNoValue) {
-    const ValueId next = act.empty() ? y : l.temp(y, "_sum");
+    const ValueId next = act.none() ? y : l.temp(y, "_sum");
     l.node(OpKind::Add, "_sum", {cur, sum}, next);
     cur = next;
   }
-  if (!act.empty()) l.activation(act, alpha, beta, cur, y);
+  if (!act.none()) l.activation(act, cur, y);
 }
 
 void lower_fully_connected(ir::Graph& g, size_t index) {
   ir::Node& fc = g.nodes[index];
-  const std::string act = fc.attr_string("activation", "");
-  const float alpha = fc.attr_float("alpha", 0.0f), beta = fc.attr_float("beta", 0.0f);
+  const ir::FusedActivation act = ir::read_fused_activation(fc);
   const ValueId x = fc.input(0), w = fc.input(1), b = fc.input(2), y = fc.outputs.at(0);
   Lowering l{g, fc.name};
   const ir::Value& xv = g.value(x);
   // Gemm needs C before opset 11; a FullyConnected without B takes MatMul then.
   const bool gemm = xv.has_shape && xv.shape.size() == 2 && (b != ir::kNoValue || g.opset >= 11);
   fc.attrs.clear();
-  ValueId cur = act.empty() ? y : l.temp(y, "_fc");
+  ValueId cur = act.none() ? y : l.temp(y, "_fc");
   if (gemm) {
     fc.op = OpKind::Gemm;
     fc.inputs = b == ir::kNoValue ? std::vector<ValueId>{x, w} : std::vector<ValueId>{x, w, b};
@@ -141,7 +143,7 @@ void lower_fully_connected(ir::Graph& g, size_t index) {
     g.nodes[index].outputs[0] = cur;
     g.value(cur).producer = static_cast<ir::NodeId>(index);
   }
-  if (!act.empty()) l.activation(act, alpha, beta, cur, y);
+  if (!act.none()) l.activation(act, cur, y);
 }
 
 }  // namespace

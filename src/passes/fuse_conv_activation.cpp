@@ -88,11 +88,6 @@ std::optional<std::vector<NodeId>> match_gelu(const ir::Graph& g, const Uses& us
   return std::nullopt;
 }
 
-void set_activation(ir::Node& node, const Activation& a) {
-  node.attrs["activation"] = ir::Attribute::make_string(a.kind);
-  node.attrs["alpha"] = ir::Attribute::make_float(a.alpha);
-  node.attrs["beta"] = ir::Attribute::make_float(a.beta);
-}
 
 }  // namespace
 
@@ -107,21 +102,21 @@ std::string fuse_conv_activation(ir::Graph& graph, const PassOptions& options) {
   for (NodeId n : graph.topological_order()) {
     const ir::Node& node = at(graph, n);
     if (node.dead || (node.op != OpKind::FusedConv && node.op != OpKind::FullyConnected)) continue;
-    if (!node.attr_string("activation", "").empty()) continue;
+    if (ir::has_fused_activation(node)) continue;
     const ValueId t = node.outputs[0];
     if (graph.value(t).dtype != DType::kFloat32) continue;
-    std::optional<Activation> act;
+    std::optional<ir::FusedActivation> act;
     std::vector<NodeId> absorbed;
     if (const NodeId c = uses.sole(t); c != ir::kNoNode && at(graph, c).input(0) == t) {
       act = activation_of(graph, at(graph, c));
       absorbed = {c};
     }
     if (!act) {
-      if (auto m = match_swish(graph, uses, t)) { act = Activation{"Swish"}; absorbed = *m; }
-      else if (auto g = match_gelu(graph, uses, t)) { act = Activation{"Gelu"}; absorbed = *g; }
+      if (auto m = match_swish(graph, uses, t)) { act = ir::default_activation(ir::ActivationKind::kSwish); absorbed = *m; }
+      else if (auto g = match_gelu(graph, uses, t)) { act = ir::default_activation(ir::ActivationKind::kGelu); absorbed = *g; }
     }
     if (!act) continue;
-    set_activation(graph.nodes[static_cast<size_t>(n)], *act);
+    ir::write_fused_activation(*act, graph.nodes[static_cast<size_t>(n)]);
     take_output(graph, n, absorbed.back());
     for (NodeId a : absorbed) graph.nodes[static_cast<size_t>(a)].dead = true;
     uses.update(absorbed);

@@ -28,7 +28,7 @@ ir::NodeId fusable_conv(const ir::Graph& graph, const Uses& uses, const ir::Node
   const ir::NodeId c = producer_of(graph, t, ir::OpKind::FusedConv);
   if (c == ir::kNoNode || uses.sole(t) != add_id) return ir::kNoNode;
   const ir::Node& conv = graph.nodes[static_cast<size_t>(c)];
-  if (!conv.attr_string("activation", "").empty() || conv.input(3) != ir::kNoValue) return ir::kNoNode;
+  if (ir::has_fused_activation(conv) || conv.input(3) != ir::kNoValue) return ir::kNoNode;
   if (!same_static_shape(graph.value(t), graph.value(r)) || !same_static_shape(graph.value(t), graph.value(add.outputs[0])))
     return ir::kNoNode;
   if (depends_on(graph, r, c)) return ir::kNoNode;

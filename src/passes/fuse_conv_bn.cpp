@@ -152,11 +152,11 @@ std::string fuse_conv_bn(ir::Graph& graph, const PassOptions& options) {
         break;
       case OpKind::FusedConv:
         // The BN must come after an activation or a Sum, which the weights cannot carry.
-        if (prod.attr_string("activation", "").empty() && prod.input(3) == ir::kNoValue)
+        if (!ir::has_fused_activation(prod) && prod.input(3) == ir::kNoValue)
           done = fold_conv(graph, prod, *affine);
         break;
       case OpKind::Gemm: case OpKind::FullyConnected:
-        if (xv.has_shape && xv.shape.size() == 2 && prod.attr_string("activation", "").empty())
+        if (xv.has_shape && xv.shape.size() == 2 && !ir::has_fused_activation(prod))
           done = fold_linear(graph, graph.nodes[static_cast<size_t>(p)], *affine);
         break;
       default:

@@ -93,7 +93,7 @@ std::string fuse_matmul_add(ir::Graph& graph, const PassOptions& options) {
       uses.update({n});
     }
     const ir::Node& fc = graph.nodes[static_cast<size_t>(n)];
-    if (fc.op != OpKind::FullyConnected || fc.input(2) != ir::kNoValue || !fc.attr_string("activation", "").empty())
+    if (fc.op != OpKind::FullyConnected || fc.input(2) != ir::kNoValue || ir::has_fused_activation(fc))
       continue;
     const ir::NodeId a = uses.sole(fc.outputs[0]);
     if (a == ir::kNoNode || graph.nodes[static_cast<size_t>(a)].op != OpKind::Add) continue;

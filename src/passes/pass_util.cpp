@@ -155,18 +155,25 @@ bool depends_on(const ir::Graph& graph, ir::ValueId target, ir::NodeId source) {
   return false;
 }
 
-std::optional<Activation> activation_of(const ir::Graph& graph, const ir::Node& node) {
+std::optional<ir::FusedActivation> activation_of(const ir::Graph& graph, const ir::Node& node) {
+  using ir::ActivationKind;
   using ir::OpKind;
+  // An ONNX op's attributes have the same names and defaults as the fused form's.
+  auto same = [&](ActivationKind kind) {
+    ir::FusedActivation a = ir::default_activation(kind);
+    a.alpha = node.attr_float("alpha", a.alpha);
+    a.beta = node.attr_float("beta", a.beta);
+    return a;
+  };
   switch (node.op) {
-    case OpKind::Relu: return Activation{"Relu"};
-    case OpKind::Sigmoid: return Activation{"Sigmoid"};
-    case OpKind::Tanh: return Activation{"Tanh"};
-    case OpKind::HardSwish: return Activation{"HardSwish"};
-    case OpKind::LeakyRelu: return Activation{"LeakyRelu", node.attr_float("alpha", 0.01f)};
-    case OpKind::HardSigmoid:
-      return Activation{"HardSigmoid", node.attr_float("alpha", 0.2f), node.attr_float("beta", 0.5f)};
+    case OpKind::Relu: return same(ActivationKind::kRelu);
+    case OpKind::Sigmoid: return same(ActivationKind::kSigmoid);
+    case OpKind::Tanh: return same(ActivationKind::kTanh);
+    case OpKind::HardSwish: return same(ActivationKind::kHardSwish);
+    case OpKind::LeakyRelu: return same(ActivationKind::kLeakyRelu);
+    case OpKind::HardSigmoid: return same(ActivationKind::kHardSigmoid);
     case OpKind::Clip: {
-      Activation a{"Clip", std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max()};
+      ir::FusedActivation a = ir::default_activation(ActivationKind::kClip);
       if (graph.opset < 11) {
         a.alpha = node.attr_float("min", a.alpha);
         a.beta = node.attr_float("max", a.beta);

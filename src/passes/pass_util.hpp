@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/fused_activation.hpp"
 #include "ir/graph.hpp"
 
 namespace octet::passes {
@@ -62,13 +63,9 @@ void take_output(ir::Graph& graph, ir::NodeId keep, ir::NodeId absorbed, size_t 
 // that made `target` an input of `source` would make a cycle.
 bool depends_on(const ir::Graph& graph, ir::ValueId target, ir::NodeId source);
 
-// Float activation ops a FusedConv/FullyConnected can absorb, with their attributes.
-struct Activation {
-  std::string kind;  // "Relu", "LeakyRelu", "Clip", ...
-  float alpha = 0.0f, beta = 0.0f;
-};
-// The activation `node` computes on its input 0, when it is one FusedConv supports and its
-// parameters are constant; nullopt otherwise.
-std::optional<Activation> activation_of(const ir::Graph& graph, const ir::Node& node);
+// The activation `node` computes on its input 0 (Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid,
+// HardSwish, Tanh), when its parameters are constant: what a FusedConv, FullyConnected or INT8
+// op can absorb. nullopt otherwise.
+std::optional<ir::FusedActivation> activation_of(const ir::Graph& graph, const ir::Node& node);
 
 }  // namespace octet::passes

@@ -22,7 +22,7 @@ ir::NodeId fusable_producer(const Context& ctx, const NodeGroup& g, size_t side)
   const ir::NodeId conv = ctx.producer_of(dq.input(0), ir::OpKind::QConv);
   if (conv == ir::kNoNode) return ir::kNoNode;
   const ir::Node& c = ctx.node(conv);
-  if (c.input(3) != ir::kNoValue || !c.attr_string("activation", "").empty()) return ir::kNoNode;
+  if (c.input(3) != ir::kNoValue || ir::has_fused_activation(c)) return ir::kNoNode;
   if (c.attr_string("dtype_y", "") == "float32") return ir::kNoNode;
   if (ctx.sole_consumer(dq.input(0)) != g.dq[side] || ctx.sole_consumer(dq.outputs[0]) != g.target)
     return ir::kNoNode;
@@ -77,7 +77,7 @@ void make_residual_add(Context& ctx, const NodeGroup& g) {
       conv.inputs[3] = ctx.node(g.dq[1 - best_side]).input(0);
       conv.attrs["scale_sum"] = ir::Attribute::make_float(other.scale);
       conv.attrs["zero_point_sum"] = ir::Attribute::make_int(other.zero_point);
-      if (g.activation != ir::kNoNode) conv.attrs["activation"] = ir::Attribute::make_string("Relu");
+      if (g.activation != ir::kNoNode) copy_activation(ctx.graph, ctx.node(g.activation), conv);
       const ir::ValueId y = set_output_quantization(ctx, g, add.outputs[0], conv);
       conv.outputs[0] = y;
       ctx.graph.value(y).producer = best;
@@ -97,7 +97,7 @@ void make_residual_add(Context& ctx, const NodeGroup& g) {
   q.attrs["zero_point_a"] = ir::Attribute::make_int(pa.zero_point);
   q.attrs["scale_b"] = ir::Attribute::make_float(pb.scale);
   q.attrs["zero_point_b"] = ir::Attribute::make_int(pb.zero_point);
-  if (g.activation != ir::kNoNode) q.attrs["activation"] = ir::Attribute::make_string("Relu");
+  if (g.activation != ir::kNoNode) copy_activation(ctx.graph, ctx.node(g.activation), q);
   q.inputs = {ctx.node(g.dq[0]).input(0), ctx.node(g.dq[1]).input(0)};
   q.outputs = {set_output_quantization(ctx, g, add.outputs[0], q)};
   replace_group(ctx, g, std::move(q));

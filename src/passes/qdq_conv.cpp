@@ -66,7 +66,7 @@ std::optional<NodeGroup> select_conv(const Context& ctx, ir::NodeId n) {
                           ctx.graph.constant(ctx.node(g.dq[2]).input(0))->numel() == channels;
     if (!float_bias && !int_bias) return std::nullopt;
   }
-  const bool has_activation = !conv.attr_string("activation", "").empty();
+  const bool has_activation = ir::has_fused_activation(conv);
   match_output(ctx, conv.outputs[0], has_activation ? ir::qdq::FusedActivations::kNone : fusable_after(conv.op), g);
   if (const ir::ValueId sum = conv.input(3); sum != ir::kNoValue) {
     g.dq[3] = ctx.producer_of(sum, ir::OpKind::DequantizeLinear);

@@ -1,29 +1,15 @@
 // The output side every fold_qdq action shares: an activation and a QuantizeLinear after the
 // matched op become attributes of the INT8 node, which then writes the Q's output value
 // directly (so quantized values keep their ids through the pass).
-#include <limits>
-
+#include "passes/pass_util.hpp"
 #include "passes/qdq_rules.hpp"
 
 namespace octet::passes::qdq {
 namespace {
 
-// Clip's bound from input i (opset >= 11) or attribute `key` (older opsets); nullopt when the
-// bound is given but not a constant scalar.
-std::optional<float> clip_bound(const ir::Graph& graph, const ir::Node& clip, size_t i, const char* key,
-                                float fallback) {
-  if (clip.has_attr(key)) return clip.attr_float(key, fallback);
-  const ir::ValueId v = clip.input(i);
-  if (v == ir::kNoValue) return fallback;
-  const Tensor* t = graph.constant(v);
-  if (!t || t->numel() != 1 || t->dtype != DType::kFloat32) return std::nullopt;
-  return t->data<float>()[0];
-}
-
+// An activation the row fuses, with constant parameters (passes::activation_of).
 bool fusable_activation(const ir::Graph& graph, const ir::Node& node, ir::qdq::FusedActivations fusable) {
-  if (!ir::qdq::fuses(fusable, node.op)) return false;
-  return node.op != ir::OpKind::Clip ||
-         (clip_bound(graph, node, 1, "min", 0.0f).has_value() && clip_bound(graph, node, 2, "max", 0.0f).has_value());
+  return ir::qdq::fuses(fusable, node.op) && activation_of(graph, node).has_value();
 }
 
 }  // namespace
@@ -50,22 +36,7 @@ void match_output(const Context& ctx, ir::ValueId output, ir::qdq::FusedActivati
 }
 
 void copy_activation(const ir::Graph& graph, const ir::Node& activation, ir::Node& node) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  switch (activation.op) {
-    case ir::OpKind::Relu:
-      node.attrs["activation"] = ir::Attribute::make_string("Relu");
-      break;
-    case ir::OpKind::LeakyRelu:
-      node.attrs["activation"] = ir::Attribute::make_string("LeakyRelu");
-      node.attrs["alpha"] = ir::Attribute::make_float(activation.attr_float("alpha", 0.01f));
-      break;
-    case ir::OpKind::Clip:
-      node.attrs["activation"] = ir::Attribute::make_string("Clip");
-      node.attrs["alpha"] = ir::Attribute::make_float(*clip_bound(graph, activation, 1, "min", -kInf));
-      node.attrs["beta"] = ir::Attribute::make_float(*clip_bound(graph, activation, 2, "max", kInf));
-      break;
-    default: break;
-  }
+  ir::write_fused_activation(*activation_of(graph, activation), node);
 }
 
 ir::ValueId set_output_quantization(const Context& ctx, const NodeGroup& group, ir::ValueId float_output,

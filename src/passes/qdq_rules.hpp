@@ -5,6 +5,7 @@
 #pragma once
 #include <optional>
 
+#include "ir/fused_activation.hpp"
 #include "ir/qdq/int8_patterns.hpp"
 #include "passes/qdq_util.hpp"
 

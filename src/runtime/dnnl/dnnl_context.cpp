@@ -104,38 +104,34 @@ std::optional<Layout> layout_of(const dnnl::memory::desc& md, const Shape& shape
   return std::nullopt;
 }
 
-std::string activation_why_not(const std::string& a) {
-  if (a.empty() || a == "Relu" || a == "LeakyRelu" || a == "Clip" || a == "Sigmoid" || a == "HardSigmoid" ||
-      a == "HardSwish" || a == "Tanh" || a == "Swish" || a == "Gelu")
-    return "";
-  return cat("unknown fused activation '", a, "'");
-}
-
-std::string append_activation(dnnl::post_ops& ops, const std::string& a, float alpha, float beta) {
+void append_activation(dnnl::post_ops& ops, const ir::FusedActivation& a) {
   using alg = dnnl::algorithm;
-  if (a.empty()) return "";
-  if (a == "Relu") ops.append_eltwise(1.0f, alg::eltwise_relu, 0.0f, 0.0f);
-  else if (a == "LeakyRelu") ops.append_eltwise(1.0f, alg::eltwise_relu, alpha, 0.0f);
-  else if (a == "Clip") ops.append_eltwise(1.0f, alg::eltwise_clip_v2, alpha, beta);
-  else if (a == "Sigmoid") ops.append_eltwise(1.0f, alg::eltwise_logistic, 0.0f, 0.0f);
-  else if (a == "HardSigmoid") {
-    // oneDNN 2.6 has no hardsigmoid: max(0, min(1, alpha * x + beta)) is linear then clip.
-    ops.append_eltwise(1.0f, alg::eltwise_linear, alpha, beta);
-    ops.append_eltwise(1.0f, alg::eltwise_clip_v2, 0.0f, 1.0f);
-  } else if (a == "HardSwish") ops.append_eltwise(1.0f, alg::eltwise_hardswish, 0.0f, 0.0f);
-  else if (a == "Tanh") ops.append_eltwise(1.0f, alg::eltwise_tanh, 0.0f, 0.0f);
-  else if (a == "Swish") ops.append_eltwise(1.0f, alg::eltwise_swish, 1.0f, 0.0f);
-  else if (a == "Gelu") ops.append_eltwise(1.0f, alg::eltwise_gelu_erf, 0.0f, 0.0f);
-  else return activation_why_not(a);
-  return "";
+  using K = ir::ActivationKind;
+  switch (a.kind) {
+    case K::kNone: return;
+    case K::kRelu: ops.append_eltwise(1.0f, alg::eltwise_relu, 0.0f, 0.0f); return;
+    case K::kLeakyRelu: ops.append_eltwise(1.0f, alg::eltwise_relu, a.alpha, 0.0f); return;
+    case K::kClip: ops.append_eltwise(1.0f, alg::eltwise_clip_v2, a.alpha, a.beta); return;
+    case K::kSigmoid: ops.append_eltwise(1.0f, alg::eltwise_logistic, 0.0f, 0.0f); return;
+    case K::kHardSigmoid:
+      // oneDNN 2.6 has no hardsigmoid: max(0, min(1, alpha * x + beta)) is linear then clip.
+      ops.append_eltwise(1.0f, alg::eltwise_linear, a.alpha, a.beta);
+      ops.append_eltwise(1.0f, alg::eltwise_clip_v2, 0.0f, 1.0f);
+      return;
+    case K::kHardSwish: ops.append_eltwise(1.0f, alg::eltwise_hardswish, 0.0f, 0.0f); return;
+    case K::kTanh: ops.append_eltwise(1.0f, alg::eltwise_tanh, 0.0f, 0.0f); return;
+    case K::kSwish: ops.append_eltwise(1.0f, alg::eltwise_swish, 1.0f, 0.0f); return;
+    case K::kGelu: ops.append_eltwise(1.0f, alg::eltwise_gelu_erf, 0.0f, 0.0f); return;
+  }
 }
 
-Activation activation_of(const ir::Node& node) {
-  Activation a;
-  a.kind = node.attr_string("activation", "");
-  a.alpha = node.attr_float("alpha", 0.0f);
-  a.beta = node.attr_float("beta", 0.0f);
-  return a;
+std::string read_activation(const ir::Node& node, ir::FusedActivation& out) {
+  try {
+    out = ir::read_fused_activation(node);
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
 }
 
 std::string impl_of(const dnnl::primitive_desc_base& pd) { return pd.impl_info_str(); }

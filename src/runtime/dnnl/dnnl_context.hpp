@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/fused_activation.hpp"
 #include "runtime/kernel.hpp"
 
 namespace octet::rt::onednn {
@@ -39,16 +40,10 @@ std::optional<Layout> forced_layout();
 // False when OCTET_DNNL_WINOGRAD=0: convolutions then stay direct (for comparisons).
 bool winograd_allowed();
 
-// Appends the post-ops of a fused activation ("" for none; the names of ops.def's FusedConv);
-// returns the reason when the activation is unknown.
-std::string append_activation(dnnl::post_ops& ops, const std::string& activation, float alpha, float beta);
-std::string activation_why_not(const std::string& activation);
-// The fused activation attributes of a FusedConv or FullyConnected node.
-struct Activation {
-  std::string kind;
-  float alpha = 0.0f, beta = 0.0f;
-};
-Activation activation_of(const ir::Node& node);
+// Appends the post-ops of a fused activation (none for kNone); oneDNN has every kind.
+void append_activation(dnnl::post_ops& ops, const ir::FusedActivation& activation);
+// Reads a FusedConv's or FullyConnected's activation into `out`; the reason when it is unknown.
+std::string read_activation(const ir::Node& node, ir::FusedActivation& out);
 
 // Implementation name oneDNN chose ("brgconv:avx512_core", "ref:any"...).
 std::string impl_of(const dnnl::primitive_desc_base& pd);

@@ -20,7 +20,7 @@ struct ConvSetup {
   Window window;
   int64_t groups = 1;
   bool has_bias = false, has_sum = false;
-  Activation activation;
+  ir::FusedActivation activation;
   dnnl::primitive_attr attr;  // scratchpad and post-ops
   dnnl::convolution_forward::primitive_desc pd;
   Layout src_layout = Layout::kPlain, dst_layout = Layout::kPlain;
@@ -44,8 +44,7 @@ std::string choose_pd(const KernelContext& ctx, ConvSetup& s) {
   const TensorDesc& y = ctx.outputs[0];
   dnnl::post_ops ops;
   if (s.has_sum) ops.append_sum(1.0f);
-  if (std::string why = append_activation(ops, s.activation.kind, s.activation.alpha, s.activation.beta); !why.empty())
-    return why;
+  append_activation(ops, s.activation);
   s.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   s.attr.set_post_ops(ops);
   const dnnl::primitive_attr& attr = s.attr;
@@ -135,8 +134,7 @@ std::string setup(const KernelContext& ctx, ConvSetup& s) {
   if (s.groups < 1 || x.shape[1] % s.groups || w.shape[0] % s.groups || w.shape[1] * s.groups != x.shape[1])
     return "group does not divide the channels";
   if (fused) {
-    s.activation = activation_of(*ctx.node);
-    if (std::string why = activation_why_not(s.activation.kind); !why.empty()) return why;
+    if (std::string why = read_activation(*ctx.node, s.activation); !why.empty()) return why;
   }
   const std::vector<int64_t> kernel(w.shape.begin() + 2, w.shape.end());
   if (std::string why = forward_window(*ctx.node, x.shape, y.shape, kernel, s.window); !why.empty()) return why;

@@ -20,7 +20,7 @@ struct LinearSetup {
   bool has_bias = false;
   bool bias_is_row = true;  // [1, N] bias, else a full [M, N] addend (post-op)
   Shape bias_shape;         // C at rank 2
-  Activation activation;
+  ir::FusedActivation activation;
 };
 
 std::string setup(const KernelContext& ctx, LinearSetup& s) {
@@ -48,8 +48,7 @@ std::string setup(const KernelContext& ctx, LinearSetup& s) {
     if (x.size() < 2) return "X must have rank 2 or more";
     s.k = x.back();
     s.m = x.empty() ? 0 : shape_numel(x) / std::max<int64_t>(1, s.k);
-    s.activation = activation_of(*ctx.node);
-    if (std::string why = activation_why_not(s.activation.kind); !why.empty()) return why;
+    if (std::string why = read_activation(*ctx.node, s.activation); !why.empty()) return why;
   }
   s.n = s.trans_b ? w[0] : w[1];
   if ((s.trans_b ? w[1] : w[0]) != s.k) return "K of X and W differ";
@@ -75,7 +74,7 @@ dnnl::matmul::primitive_desc make_pd(const LinearSetup& s) {
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   dnnl::post_ops ops;
   if (s.has_bias && !s.bias_is_row) ops.append_binary(dnnl::algorithm::binary_add, y);
-  append_activation(ops, s.activation.kind, s.activation.alpha, s.activation.beta);
+  append_activation(ops, s.activation);
   attr.set_post_ops(ops);
   if (s.has_bias && s.bias_is_row) {
     const dnnl::memory::desc bias({1, s.n}, dt::f32, tag::ab);

@@ -1,45 +1,31 @@
-// The fused activation of FusedConv and FullyConnected ("activation", "alpha", "beta" as
-// ops.def specifies), parsed once and applied in place to a contiguous float run.
+// The fused activation of FusedConv and FullyConnected (ir/fused_activation.hpp), applied in
+// place to a contiguous float run.
 #pragma once
 #include <algorithm>
+#include <exception>
 #include <string>
 
-#include "ir/graph.hpp"
+#include "ir/fused_activation.hpp"
 #include "runtime/ref/ref_math.hpp"
 
 namespace octet::rt::ref {
 
+// ir::FusedActivation applied to a contiguous run, vectorized where it pays.
 struct Activation {
-  enum class Kind { kNone, kRelu, kLeakyRelu, kClip, kSigmoid, kHardSigmoid, kHardSwish, kTanh, kSwish, kGelu };
+  using Kind = ir::ActivationKind;
   Kind kind = Kind::kNone;
   float alpha = 0, beta = 0;
 
-  // Parses the node's attributes; false (with *why) for an unknown activation.
+  // Reads the node's attributes; false (with *why) for an unknown activation.
   static bool parse(const ir::Node& node, Activation* out, std::string* why) {
-    const std::string name = node.attr_string("activation", "");
-    Activation a;
-    if (name.empty()) a.kind = Kind::kNone;
-    else if (name == "Relu") a.kind = Kind::kRelu;
-    else if (name == "LeakyRelu") { a.kind = Kind::kLeakyRelu; a.alpha = node.attr_float("alpha", 0.01f); }
-    else if (name == "Clip") {
-      a.kind = Kind::kClip;
-      a.alpha = node.attr_float("alpha", -3.4028234663852886e38f);
-      a.beta = node.attr_float("beta", 3.4028234663852886e38f);
-    } else if (name == "Sigmoid") a.kind = Kind::kSigmoid;
-    else if (name == "HardSigmoid") {
-      a.kind = Kind::kHardSigmoid;
-      a.alpha = node.attr_float("alpha", 0.2f);
-      a.beta = node.attr_float("beta", 0.5f);
-    } else if (name == "HardSwish") a.kind = Kind::kHardSwish;
-    else if (name == "Tanh") a.kind = Kind::kTanh;
-    else if (name == "Swish") a.kind = Kind::kSwish;
-    else if (name == "Gelu") a.kind = Kind::kGelu;
-    else {
-      if (why) *why = "unknown activation '" + name + "'";
+    try {
+      const ir::FusedActivation a = ir::read_fused_activation(node);
+      *out = Activation{a.kind, a.alpha, a.beta};
+      return true;
+    } catch (const std::exception& e) {
+      if (why) *why = e.what();
       return false;
     }
-    *out = a;
-    return true;
   }
 
   void apply(float* y, int64_t n) const {

@@ -8,20 +8,6 @@
 
 namespace octet::rt::q {
 
-float Activation::apply(float v) const {
-  if (kind.empty()) return v;
-  if (kind == "Relu") return v > 0.0f ? v : 0.0f;
-  if (kind == "LeakyRelu") return v >= 0.0f ? v : alpha * v;
-  if (kind == "Clip") return std::min(std::max(v, alpha), beta);
-  if (kind == "Sigmoid") return 1.0f / (1.0f + std::exp(-v));
-  if (kind == "HardSigmoid") return std::max(0.0f, std::min(1.0f, alpha * v + beta));
-  if (kind == "HardSwish") return v * std::max(0.0f, std::min(1.0f, v / 6.0f + 0.5f));
-  if (kind == "Tanh") return std::tanh(v);
-  if (kind == "Swish") return v / (1.0f + std::exp(-v));
-  if (kind == "Gelu") return 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
-  fail("unknown activation '", kind, "'");
-}
-
 DType dtype_from_name(const std::string& name) {
   if (name == "uint8") return DType::kUInt8;
   if (name == "int8") return DType::kInt8;
@@ -30,9 +16,6 @@ DType dtype_from_name(const std::string& name) {
 }
 
 namespace {
-
-const char* const kActivations[] = {"", "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid",
-                                    "HardSwish", "Tanh", "Swish", "Gelu"};
 
 void check_scale(const ir::Node& node, const char* key, float scale) {
   if (!(scale > 0.0f) || !std::isfinite(scale))
@@ -63,11 +46,7 @@ QuantAttrs read_quant_attrs(const ir::Node& node) {
   a.zero_point_a = static_cast<int32_t>(node.attr_int("zero_point_a", 0));
   a.scale_b = node.attr_float("scale_b", 1.0f);
   a.zero_point_b = static_cast<int32_t>(node.attr_int("zero_point_b", 0));
-  a.activation.kind = node.attr_string("activation", "");
-  a.activation.alpha = node.attr_float("alpha", a.activation.kind == "LeakyRelu" ? 0.01f : 0.0f);
-  a.activation.beta = node.attr_float("beta", 0.0f);
-  if (std::find(std::begin(kActivations), std::end(kActivations), a.activation.kind) == std::end(kActivations))
-    fail(node.describe(), ": unknown activation '", a.activation.kind, "'");
+  a.activation = ir::read_fused_activation(node);
   check_scale(node, "scale_x", a.scale_x);
   check_scale(node, "scale_y", a.scale_y);
   check_scale(node, "scale_sum", a.scale_sum);
@@ -100,7 +79,7 @@ Requant Requant::make(const QuantAttrs& a, int64_t channels) {
   // A float32 output takes a float32 residual as it is.
   r.scale_sum = a.quantized_y() ? a.scale_sum / to_output : 1.0f;
   r.zero_point_sum = a.quantized_y() ? a.zero_point_sum : 0;
-  if (output_units && a.activation.kind == "Clip") {
+  if (output_units && a.activation.kind == ir::ActivationKind::kClip) {
     r.activation.alpha /= a.scale_y;
     r.activation.beta /= a.scale_y;
   }

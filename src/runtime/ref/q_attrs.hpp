@@ -7,22 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "ir/fused_activation.hpp"
 #include "ir/qdq/scheme.hpp"
 #include "runtime/kernel.hpp"
 
 namespace octet::rt::q {
 
-// An activation applied to the real value before requantization.
-struct Activation {
-  std::string kind;  // "" (none), "Relu", "LeakyRelu", "Clip", or another FusedConv activation
-  float alpha = 0.0f, beta = 0.0f;
-  // f(c * v) == c * f(v) for c > 0 (Clip's bounds scaled by c): the activation commutes
-  // with the requantization scale, so kernels may apply it in output units.
-  bool positively_homogeneous() const {
-    return kind.empty() || kind == "Relu" || kind == "LeakyRelu" || kind == "Clip";
-  }
-  float apply(float v) const;
-};
+// An activation applied to the real value before requantization. A positively homogeneous
+// one (f(c * v) == c * f(v) for c > 0, Clip's bounds scaled by c) commutes with the
+// requantization scale, so kernels may apply it in output units.
+using Activation = ir::FusedActivation;
 
 struct QuantAttrs {
   float scale_x = 1.0f;
@@ -83,7 +77,7 @@ struct Requant {
   static Requant make(const QuantAttrs& a, int64_t channels);
   float clip_acc(float v) const { return clip ? std::fmin(std::fmax(v, clip_lo), clip_hi) : v; }
   // The output element for a real value `v` already scaled by scale_acc (and summed).
-  float finish(float v) const { return activation.apply(v) * scale_post; }
+  float finish(float v) const { return ir::apply_activation(activation, v) * scale_post; }
   void store(void* dst, int64_t i, float v) const {
     if (dtype_y == DType::kFloat32) {
       static_cast<float*>(dst)[i] = finish(v);

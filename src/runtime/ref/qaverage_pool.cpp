@@ -89,7 +89,7 @@ std::string check(const KernelContext& ctx) {
   if (x != DType::kUInt8 && x != DType::kInt8) return cat("X is ", dtype_name(x), ", not uint8/int8");
   if (ctx.inputs[0].shape.size() < 3 || ctx.inputs[0].shape.size() > 5) return "X needs rank 3 to 5";
   const q::QuantAttrs a = q::read_quant_attrs(*ctx.node);
-  if (!a.activation.kind.empty()) return "no activation on a pool";
+  if (!a.activation.none()) return "no activation on a pool";
   if (ctx.outputs[0].dtype != a.dtype_y) return "output dtype differs from dtype_y";
   const q::Window w = window_of(ctx);
   for (int d = 0; d < 3; ++d)

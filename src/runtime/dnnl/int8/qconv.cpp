@@ -53,8 +53,7 @@ std::string append_post_ops(const Setup& s, DType dtype_sum, dnnl::post_ops& ops
     if (r.dtype_y == DType::kFloat32) ops.append_sum(1.0f);
     else ops.append_sum(r.scale_sum, r.zero_point_sum, dt_of(dtype_sum));
   }
-  if (std::string why = append_activation(ops, r.activation.kind, r.activation.alpha, r.activation.beta); !why.empty())
-    return why;
+  append_activation(ops, r.activation);
   if (r.scale_post != 1.0f) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, r.scale_post, 0.0f);
   return "";
 }
@@ -120,7 +119,6 @@ std::string setup(const KernelContext& ctx, Setup& s) {
       s.zero_point_src = s.attrs.zero_point_x + 128;
     }
   }
-  if (std::string why = activation_why_not(s.requant.activation.kind); !why.empty()) return why;
   s.groups = ctx.node->attr_int("group", 1);
   s.has_bias = ctx.inputs.size() > 2 && ctx.inputs[2].present();
   if (s.has_bias) s.dtype_bias = ctx.inputs[2].dtype;
