@@ -1,8 +1,6 @@
 // Compiling a graph into a Plan and running it; see plan.hpp for the lifecycle.
 #include "runtime/plan.hpp"
 
-#include <omp.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +11,7 @@
 #include "ir/cost.hpp"
 #include "octet/error.hpp"
 #include "runtime/memory_planner.hpp"
+#include "runtime/omp_team.hpp"
 
 namespace octet::rt {
 namespace {
@@ -226,7 +225,7 @@ std::unique_ptr<Plan> Plan::compile(std::shared_ptr<const ir::Graph> graph_ptr, 
   effective.threads = plan_threads(graph, options.threads);
   plan->threads_ = effective.threads;
   // oneDNN fixes a primitive's thread partitioning from OpenMP's count when it is created.
-  omp_set_num_threads(effective.threads);
+  const ScopedOmpTeam team(effective.threads);
   Builder b{graph, effective, plan->tensors_, plan->steps_, plan->owned_constants_, {}};
 
   std::vector<int> value_tensor(graph.values.size(), -1);
@@ -388,7 +387,7 @@ void Plan::run(const std::vector<const void*>& inputs, const std::vector<void*>&
     fail("the model takes ", input_descs_.size(), " inputs, ", inputs.size(), " were given");
   if (outputs.size() != output_descs_.size())
     fail("the model has ", output_descs_.size(), " outputs, ", outputs.size(), " buffers were given");
-  if (omp_get_max_threads() != threads_) omp_set_num_threads(threads_);
+  const ScopedOmpTeam team(threads_);
   using Clock = std::chrono::steady_clock;
   for (size_t s = 0; s < steps_.size(); ++s) {
     PlanStep& step = steps_[s];

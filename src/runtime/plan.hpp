@@ -16,6 +16,8 @@
 namespace octet::rt {
 
 struct PlanOptions {
+  // OpenMP team size for this plan's compile and run only (runtime/omp_team.hpp): the calling
+  // thread's own setting is restored after each, so plans with different counts coexist.
   int threads = 1;
   bool verbose = false;  // print each node's kernel choice and why others declined (stderr)
 };

@@ -1,8 +1,6 @@
 // Compiling and running subgraphs for the control-flow kernels.
 #include "runtime/subgraph.hpp"
 
-#include <omp.h>
-
 #include <cstring>
 
 #include "ir/shape_inference.hpp"
@@ -14,7 +12,6 @@ namespace octet::rt {
 CompiledBody::CompiledBody(const ir::Graph& body, const std::vector<ir::InputType>& types, const ir::Node& owner,
                            int threads) {
   auto graph = std::make_shared<ir::Graph>(ir::bind_subgraph(body, types, owner, false));
-  const int team = omp_get_max_threads();
   try {
     passes::PassOptions options;
     options.evaluate = evaluate_node;
@@ -22,7 +19,6 @@ CompiledBody::CompiledBody(const ir::Graph& body, const std::vector<ir::InputTyp
     ir::infer_shapes(*graph, true);
     plan_ = Plan::compile(graph, PlanOptions{threads, false});
   } catch (const Error& e) {
-    omp_set_num_threads(team);
     // A dynamic dim left after binding the body to the node's input types depends on values
     // computed inside the body (a Slice by the iteration number): one static plan cannot hold it.
     const std::string what = e.what();
@@ -32,13 +28,10 @@ CompiledBody::CompiledBody(const ir::Graph& body, const std::vector<ir::InputTyp
                    "body once, with static shapes)"
                  : "");
   }
-  omp_set_num_threads(team);  // Plan::compile sets the body's own team size
 }
 
 void CompiledBody::run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
-  const int team = omp_get_max_threads();
-  plan_->run(inputs, outputs);
-  if (omp_get_max_threads() != team) omp_set_num_threads(team);
+  plan_->run(inputs, outputs);  // on its own team size, the enclosing plan's restored after
 }
 
 std::vector<ir::InputType> input_types(const KernelContext& ctx, size_t first) {
