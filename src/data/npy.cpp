@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "core/file_type.hpp"
-#include "octet/engine.hpp"
 #include "octet/error.hpp"
+#include "octet/output.hpp"
 
 namespace octet::data {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <filesystem>
 
-#include "octet/engine.hpp"
 #include "octet/error.hpp"
+#include "octet/output.hpp"
 #include "onnx/loader.hpp"
 #include "onnx/tensor_proto.hpp"
 #include "onnx/writer.hpp"
