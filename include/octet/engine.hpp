@@ -90,6 +90,13 @@ class CompiledModel {
   // dtype. Throws naming the input if a shape or dtype does not fit.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+  // The same into caller-owned outputs, with no allocation by octet: `outputs` holds one
+  // tensor per model output at its shape and dtype (make them once from outputs():
+  // Tensor(o.dtype, o.shape)), and the inputs already have the model's dtypes (nothing is
+  // converted). For loops that run a model per request. (oneDNN 2.6 still allocates small
+  // bookkeeping inside each primitive execute; octet's own kernels allocate nothing.) Throws
+  // naming the input or output that does not fit.
+  void run(const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs);
 
   const std::vector<ValueInfo>& inputs() const { return inputs_; }
   const std::vector<ValueInfo>& outputs() const { return outputs_; }
@@ -105,6 +112,8 @@ class CompiledModel {
  private:
   std::shared_ptr<rt::Plan> plan_;
   std::vector<ValueInfo> inputs_, outputs_;
+  std::vector<const void*> src_;  // the plan's input and output pointers, sized at compile so
+  std::vector<void*> dst_;        // that the caller-owned run allocates nothing
 };
 
 // Median wall time in ms of `runs` runs on `inputs`, after one warm-up run: the latency that

@@ -91,19 +91,32 @@ CompiledModel CompiledModel::compile(const Model& model, const CompileOptions& o
   compiled.plan_ = rt::Plan::compile(graph, plan_options);
   for (ir::ValueId v : graph->inputs) compiled.inputs_.push_back(info_of(graph->value(v)));
   for (ir::ValueId v : graph->outputs) compiled.outputs_.push_back(info_of(graph->value(v)));
+  compiled.src_.resize(compiled.inputs_.size());
+  compiled.dst_.resize(compiled.outputs_.size());
   return compiled;
 }
 
+namespace {
+
+void check_input_count(const std::vector<ValueInfo>& want, size_t given) {
+  if (given != want.size()) fail("the model takes ", want.size(), " inputs, ", given, " were given");
+}
+
+void check_input_shape(const ValueInfo& want, const Tensor& given) {
+  if (given.shape != want.shape)
+    fail("input '", want.name, "' has shape ", shape_str(given.shape), "; the model was compiled for ",
+         shape_str(want.shape));
+}
+
+}  // namespace
+
 std::vector<Tensor> CompiledModel::run(const std::vector<Tensor>& inputs) {
-  if (inputs.size() != inputs_.size())
-    fail("the model takes ", inputs_.size(), " inputs, ", inputs.size(), " were given");
+  check_input_count(inputs_, inputs.size());
   std::vector<Tensor> converted(inputs.size());
   std::vector<const void*> src(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ValueInfo& want = inputs_[i];
-    if (inputs[i].shape != want.shape)
-      fail("input '", want.name, "' has shape ", shape_str(inputs[i].shape), "; the model was compiled for ",
-           shape_str(want.shape));
+    check_input_shape(want, inputs[i]);
     if (inputs[i].dtype != want.dtype) {
       const bool numeric = inputs[i].dtype != DType::kUndefined;
       if (!numeric) fail("input '", want.name, "' has no data type");
@@ -119,6 +132,27 @@ std::vector<Tensor> CompiledModel::run(const std::vector<Tensor>& inputs) {
   for (Tensor& t : outputs) dst.push_back(t.bytes.data());
   plan_->run(src, dst);
   return outputs;
+}
+
+void CompiledModel::run(const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs) {
+  check_input_count(inputs_, inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    check_input_shape(inputs_[i], inputs[i]);
+    if (inputs[i].dtype != inputs_[i].dtype)
+      fail("input '", inputs_[i].name, "' is ", dtype_name(inputs[i].dtype), " but the model takes ",
+           dtype_name(inputs_[i].dtype), "; this run converts nothing (run(inputs) does)");
+    src_[i] = inputs[i].bytes.data();
+  }
+  const std::vector<rt::TensorDesc>& want = plan_->output_descs();
+  if (outputs.size() != want.size())
+    fail("the model has ", want.size(), " outputs, ", outputs.size(), " tensors were given to write them into");
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (outputs[i].shape != want[i].shape || outputs[i].dtype != want[i].dtype)
+      fail("output '", outputs_[i].name, "' is ", dtype_name(want[i].dtype), " ", shape_str(want[i].shape),
+           "; the tensor given for it is ", dtype_name(outputs[i].dtype), " ", shape_str(outputs[i].shape));
+    dst_[i] = outputs[i].bytes.data();
+  }
+  plan_->run(src_, dst_);
 }
 
 std::map<std::string, Tensor> CompiledModel::run(const std::map<std::string, Tensor>& inputs) {
