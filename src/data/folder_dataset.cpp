@@ -124,7 +124,7 @@ class FolderDataset : public Dataset {
     if (!fs::is_regular_file(file, ec)) throw BadSampleError(cat(file, ": no such image file"));
     cv::Mat image;
     try {
-      check_image_size(file);  // before OpenCV allocates what the header claims
+      check_image_header(file);  // a format octet reads, and no more pixels than it allows
     } catch (const Error& e) {
       throw BadSampleError(e.what());
     }

@@ -51,13 +51,32 @@ std::optional<ImageSize> pnm_size(const std::string& head) {
   return ImageSize{w, h};
 }
 
-}  // namespace
-
-std::optional<ImageSize> peek_image_size(const std::string& path) {
+// The first 64 KB of the file.
+std::string read_head(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string head(64 * 1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
+bool starts_with(const std::string& head, const char* signature, size_t n) {
+  return head.size() >= n && std::memcmp(head.data(), signature, n) == 0;
+}
+
+// The formats of the folder dataset's extensions (.jpg .jpeg .png .bmp .ppm .pgm .pbm .tif
+// .tiff .webp), by signature.
+const char* format_of(const std::string& head) {
+  if (starts_with(head, "\xff\xd8\xff", 3)) return "JPEG";
+  if (starts_with(head, "\x89PNG\r\n\x1a\n", 8)) return "PNG";
+  if (starts_with(head, "BM", 2)) return "BMP";
+  if (head.size() >= 3 && head[0] == 'P' && head[1] >= '1' && head[1] <= '6') return "PNM";
+  if (starts_with(head, "II*\0", 4) || starts_with(head, "MM\0*", 4)) return "TIFF";
+  if (head.size() >= 12 && starts_with(head, "RIFF", 4) && std::memcmp(head.data() + 8, "WEBP", 4) == 0) return "WebP";
+  return nullptr;
+}
+
+std::optional<ImageSize> size_from_head(const std::string& head) {
   const auto* p = reinterpret_cast<const unsigned char*>(head.data());
   const size_t n = head.size();
   if (n >= 24 && std::memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return ImageSize{be32(p + 16), be32(p + 20)};
@@ -79,8 +98,16 @@ std::optional<ImageSize> peek_image_size(const std::string& path) {
   return std::nullopt;
 }
 
-void check_image_size(const std::string& path) {
-  const std::optional<ImageSize> size = peek_image_size(path);
+}  // namespace
+
+std::optional<ImageSize> peek_image_size(const std::string& path) { return size_from_head(read_head(path)); }
+
+void check_image_header(const std::string& path) {
+  const std::string head = read_head(path);
+  if (format_of(head) == nullptr)
+    fail(path, ": not a JPEG, PNG, BMP, PNM, TIFF or WebP file (its first bytes match none of them); "
+               "octet decodes only those formats");
+  const std::optional<ImageSize> size = size_from_head(head);
   if (!size) return;
   if (size->width > kMaxImagePixels || size->height > kMaxImagePixels ||
       size->width * size->height > kMaxImagePixels)

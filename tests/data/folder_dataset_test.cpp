@@ -140,6 +140,29 @@ TEST_F(FolderDataset, BadImagesAreBadSamplesNamingTheFile) {
   EXPECT_THROW(listed->sample(1), BadSampleError);
 }
 
+// OpenCV picks a decoder by content: a file named .png holding another format reaches that
+// format's decoder. Only the listed formats are decoded; a DICOM file (the signature "DICM" at
+// byte 128, which sends OpenCV to GDCM, whose reader aborted on this fuzzer-made file) is a bad
+// sample naming the file, and a JPEG named .png still decodes as the JPEG it is.
+TEST_F(FolderDataset, DecodesOnlyTheListedFormatsWhateverTheName) {
+  std::string dicom(128, '\0');
+  dicom += "DICM";
+  dicom += std::string(64, '\x01');
+  write_bytes(path("imgs/a/scan.png"), dicom);
+  write_bytes(path("imgs/a/photo.png"), data::encode_image(pattern(4, 4, 1).data(), 4, 4, 3, ".jpg"));
+  auto data = open_dataset(path("imgs"));
+  ASSERT_EQ(data->size(), 2u);  // photo.png, scan.png
+  EXPECT_EQ(data->sample(0).inputs[0].shape, (Shape{1, 3, 4, 4}));
+  try {
+    data->sample(1);
+    ADD_FAILURE() << "the DICOM file reached a decoder";
+  } catch (const BadSampleError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("scan.png"), std::string::npos) << what;
+    EXPECT_NE(what.find("not a JPEG, PNG"), std::string::npos) << what;
+  }
+}
+
 TEST_F(FolderDataset, RefusesEmptyFoldersAndMismatchedLabels) {
   std::filesystem::create_directories(path("empty/cats"));
   expect_error([&] { open_dataset(path("empty")); }, {"empty", "no images"});
