@@ -112,8 +112,8 @@ class CompiledModel {
  private:
   std::shared_ptr<rt::Plan> plan_;
   std::vector<ValueInfo> inputs_, outputs_;
-  std::vector<const void*> src_;  // the plan's input and output pointers, sized at compile so
-  std::vector<void*> dst_;        // that the caller-owned run allocates nothing
+  std::vector<const void*> src_;  // the plan's input and output pointers for both runs, sized
+  std::vector<void*> dst_;        // at compile so that the caller-owned run allocates nothing
 };
 
 // Median wall time in ms of `runs` runs on `inputs`, after one warm-up run: the latency that

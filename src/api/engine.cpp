@@ -113,7 +113,6 @@ void check_input_shape(const ValueInfo& want, const Tensor& given) {
 std::vector<Tensor> CompiledModel::run(const std::vector<Tensor>& inputs) {
   check_input_count(inputs_, inputs.size());
   std::vector<Tensor> converted(inputs.size());
-  std::vector<const void*> src(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ValueInfo& want = inputs_[i];
     check_input_shape(want, inputs[i]);
@@ -121,16 +120,16 @@ std::vector<Tensor> CompiledModel::run(const std::vector<Tensor>& inputs) {
       const bool numeric = inputs[i].dtype != DType::kUndefined;
       if (!numeric) fail("input '", want.name, "' has no data type");
       converted[i] = convert_tensor(inputs[i], want.dtype);
-      src[i] = converted[i].bytes.data();
+      src_[i] = converted[i].bytes.data();
     } else {
-      src[i] = inputs[i].bytes.data();
+      src_[i] = inputs[i].bytes.data();
     }
   }
   std::vector<Tensor> outputs;
-  std::vector<void*> dst;
+  outputs.reserve(dst_.size());
   for (const rt::TensorDesc& d : plan_->output_descs()) outputs.emplace_back(d.dtype, d.shape);
-  for (Tensor& t : outputs) dst.push_back(t.bytes.data());
-  plan_->run(src, dst);
+  for (size_t i = 0; i < outputs.size(); ++i) dst_[i] = outputs[i].bytes.data();
+  plan_->run(src_, dst_);
   return outputs;
 }
 

@@ -246,6 +246,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
   ir::Graph qdq = insert_qdq(g, setup);
   timer.done("insert QDQ");
   warn_unfolded_patterns(qdq, report);
+  timer.done("fold check");
 
   fill_report(report, g, setup);
   std::string output_warning;

@@ -206,8 +206,8 @@ struct Selector {
     // kAveragePool, kSharedScale and kMovement rows: every data input shares the output's
     // scale. For data movement that puts the quantizer on the tensor the producing layer
     // writes, so it writes INT8 and the movement runs on it (Conv -> Q -> DQ -> Flatten -> Q
-    // -> DQ -> Gemm, ONNX Runtime's arrangement too), instead of writing float for a
-    // QuantizeLinear after the Flatten.
+    // -> DQ -> Gemm), instead of writing float for a QuantizeLinear after the Flatten. ONNX
+    // Runtime also runs DQ -> Reshape/Transpose -> Q with one scale on 8-bit data.
     const bool movement = is_data_movement(n.op);
     const bool shared = movement || ir::qdq::is_int8_family(n.op, Int8Family::kAveragePool) ||
                         ir::qdq::is_int8_family(n.op, Int8Family::kSharedScale);
