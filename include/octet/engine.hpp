@@ -120,4 +120,15 @@ class CompiledModel {
 // octet's reports quote (octet bench prints the whole distribution).
 double median_latency_ms(CompiledModel& model, const std::vector<Tensor>& inputs, int runs);
 
+// The CPU octet's kernels run on, as oneDNN sees it: ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512
+// machine gives "avx2" and no VNNI, which is what every INT8 decision must follow (a cpuid
+// check would not see the limit). For reports that say what a measurement is valid for.
+struct CpuInfo {
+  std::string model;            // /proc/cpuinfo "model name" ("" when unknown)
+  std::string isa;              // oneDNN's effective ISA: "avx2", "avx512_core_vnni", ...
+  bool int8_vnni = false;       // INT8 products accumulate in 32 bits (VNNI, AMX)
+  std::string describe() const; // "AMD EPYC 9454P, avx512_core_bf16 (VNNI)"
+};
+CpuInfo cpu_info();
+
 }  // namespace octet

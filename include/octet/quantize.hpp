@@ -41,6 +41,13 @@ enum class ModelType : uint8_t {
 
 enum class BiasCorrection : uint8_t { kNone, kFast, kFull };
 
+// Where INT8 goes. kAll: every unit the rules allow is INT8 (deterministic). kMeasured: every
+// quantizable unit is timed in INT8 and FP32 on this machine (its Q/DQ conversions included)
+// and kept FP32 where INT8 does not pay; the model is not slower than FP32 on the CPU it was
+// quantized on, but which units stay INT8 depends on that CPU and on timing noise near the
+// threshold. kAll stays the default until the tests that assert exact layer sets opt into it.
+enum class Placement : uint8_t { kMeasured, kAll };
+
 // POT's saturation_fix for CPUs without VNNI, where u8 x s8 products are summed in pairs into
 // int16. kAuto: none on a host with AVX-VNNI/AVX512-VNNI, else kDetect. kDetect: 7-bit weights
 // (levels -63..63) only in the output channels whose pair sums can exceed 32767 given the
@@ -81,6 +88,7 @@ struct QuantizeOptions {
   double bias_correction_threshold = 2.0;      // fast: skip a layer whose shift >= threshold * |bias|
   size_t full_bias_correction_subset = 100;    // full: samples run through the quantized model
   SaturationFix saturation_fix = SaturationFix::kAuto;
+  Placement placement = Placement::kAll;
   std::string stats_path;                      // reuse if it matches the model, else write it
   std::map<std::string, Shape> input_shapes;   // fixes dynamic input dims (default: batch 1)
   size_t report_subset_size = 32;              // samples for the per-layer and output SQNR; 0: skip
@@ -120,6 +128,28 @@ struct ActivationQuantReport {
   std::vector<std::string> consumers;
 };
 
+// One unit latency-aware placement timed: a layer, or the pool/Concat/Add whose quantizers
+// let it run in INT8. Times are medians of batch-1 profiled runs on this machine.
+struct PlacementUnitReport {
+  std::string node;
+  std::string op;
+  double fp32_ms = -1;  // its node in the FP32 plan (-1: fused into another, not comparable)
+  double int8_ms = -1;  // its node plus its share of conversions, in the round that decided it
+  bool int8 = true;     // kept INT8
+  std::string reason;   // why it went back to FP32
+};
+
+struct PlacementReport {
+  std::string mode;                 // "measured" or "all"
+  std::string cpu;                  // what it was measured for (CpuInfo::describe())
+  int threads = 0;
+  double fp32_ms = -1;              // the FP32 plan (sum of step medians)
+  double all_int8_ms = -1;          // every unit INT8
+  double chosen_ms = -1;            // the placement returned
+  int rounds = 0;
+  std::vector<PlacementUnitReport> units;
+};
+
 struct QuantizeReport {
   std::string preset;
   std::string model_type;       // as applied ("cnn" / "transformer")
@@ -131,6 +161,7 @@ struct QuantizeReport {
   bool statistics_reused = false;
   std::vector<LayerQuantReport> layers;
   std::vector<ActivationQuantReport> activations;
+  PlacementReport placement;    // empty units when placement was "all"
   // End to end on the report samples, FP32 against the QDQ model (NaN: not measured): a
   // collapsed quantization shows here even when every layer is INT8.
   std::string output_tensor;          // the first float output of the model
@@ -203,14 +234,17 @@ QuantPreset parse_preset(const std::string& name, const std::string& what);
 ModelType parse_model_type(const std::string& name, const std::string& what);
 BiasCorrection parse_bias_correction(const std::string& name, const std::string& what);
 SaturationFix parse_saturation_fix(const std::string& name, const std::string& what);
+Placement parse_placement(const std::string& name, const std::string& what);
 const char* preset_name(QuantPreset preset);
 const char* model_type_name(ModelType type);
 const char* bias_correction_name(BiasCorrection mode);
 const char* saturation_fix_name(SaturationFix fix);
+const char* placement_name(Placement placement);
 std::vector<std::string> preset_names();
 std::vector<std::string> model_type_names();
 std::vector<std::string> bias_correction_names();
 std::vector<std::string> saturation_fix_names();
+std::vector<std::string> placement_names();
 // AccuracyControlOptions::relative: "absolute" (false) or "relative" (true).
 bool parse_drop_type(const std::string& name, const std::string& what);
 const char* drop_type_name(bool relative);

@@ -59,6 +59,7 @@ class AdvancedParameters:
     bias_correction_threshold: float | None = None
     full_bias_correction_subset: int | None = None
     saturation_fix: str | None = None         # auto, detect, no, first_layer, all
+    placement: str | None = None              # measured (INT8 only where it pays here) or all
     statistics_path: str | None = None        # reused when it matches the model and data, else written
     report_subset_size: int | None = None     # samples for the per-layer SQNR; 0 skips it
     histogram_bins: int | None = None

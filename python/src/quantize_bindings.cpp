@@ -52,6 +52,7 @@ QuantizeOptions options_from(const pyb::dict& d, const std::string& config_path)
     q.bias_correction = parse_bias_correction(d["bias_correction"].cast<std::string>(), "bias_correction");
   if (d.contains("saturation_fix"))
     q.saturation_fix = parse_saturation_fix(d["saturation_fix"].cast<std::string>(), "saturation_fix");
+  if (d.contains("placement")) q.placement = parse_placement(d["placement"].cast<std::string>(), "placement");
   take(d, "subset_size", q.subset_size);
   if (q.subset_size == 0) fail("subset_size must be at least 1");
   if (d.contains("ignored")) q.ignored = d["ignored"].cast<std::vector<std::string>>();
@@ -166,6 +167,7 @@ pyb::dict config_dict(const std::string& path) {
   options["bias_correction"] = bias_correction_name(q.bias_correction);
   options["bias_correction_threshold"] = q.bias_correction_threshold;
   options["saturation_fix"] = saturation_fix_name(q.saturation_fix);
+  options["placement"] = placement_name(q.placement);
   options["report_subset_size"] = q.report_subset_size;
   pyb::dict control;
   control["max_drop"] = c.accuracy.max_drop;
@@ -196,6 +198,7 @@ void bind_quantize(pyb::module_& m) {
     d["model_type"] = model_type_names();
     d["bias_correction"] = bias_correction_names();
     d["saturation_fix"] = saturation_fix_names();
+    d["placement"] = placement_names();
     return d;
   });
 }

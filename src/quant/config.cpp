@@ -228,6 +228,7 @@ void read_default_quantization(Object& params, QuantizeOptions& q) {
   params.number("bias_correction_threshold", q.bias_correction_threshold);
   params.integer("full_bias_correction_subset", q.full_bias_correction_subset, 1, 1 << 30);
   params.named("saturation_fix", q.saturation_fix, parse_saturation_fix);
+  params.named("placement", q.placement, parse_placement);
   params.integer("report_subset_size", q.report_subset_size, 0, 1 << 30);
 }
 

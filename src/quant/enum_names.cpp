@@ -25,6 +25,8 @@ constexpr Table<SaturationFix, 5> kSaturationFixes{{{"auto", SaturationFix::kAut
                                                     {"first_layer", SaturationFix::kFirstLayer},
                                                     {"all", SaturationFix::kAll}}};
 
+constexpr Table<Placement, 2> kPlacements{{{"measured", Placement::kMeasured}, {"all", Placement::kAll}}};
+
 // AccuracyControlOptions::relative, by its POT/NNCF name.
 constexpr Table<bool, 2> kDropTypes{{{"absolute", false}, {"relative", true}}};
 
@@ -62,6 +64,7 @@ BiasCorrection parse_bias_correction(const std::string& name, const std::string&
 SaturationFix parse_saturation_fix(const std::string& name, const std::string& what) {
   return parse(kSaturationFixes, name, what);
 }
+Placement parse_placement(const std::string& name, const std::string& what) { return parse(kPlacements, name, what); }
 
 bool parse_drop_type(const std::string& name, const std::string& what) { return parse(kDropTypes, name, what); }
 const char* drop_type_name(bool relative) { return name_of(kDropTypes, relative); }
@@ -70,10 +73,12 @@ const char* preset_name(QuantPreset preset) { return name_of(kPresets, preset); 
 const char* model_type_name(ModelType type) { return name_of(kModelTypes, type); }
 const char* bias_correction_name(BiasCorrection mode) { return name_of(kBiasCorrections, mode); }
 const char* saturation_fix_name(SaturationFix fix) { return name_of(kSaturationFixes, fix); }
+const char* placement_name(Placement placement) { return name_of(kPlacements, placement); }
 
 std::vector<std::string> preset_names() { return names_of(kPresets); }
 std::vector<std::string> model_type_names() { return names_of(kModelTypes); }
 std::vector<std::string> bias_correction_names() { return names_of(kBiasCorrections); }
 std::vector<std::string> saturation_fix_names() { return names_of(kSaturationFixes); }
+std::vector<std::string> placement_names() { return names_of(kPlacements); }
 
 }  // namespace octet

@@ -106,6 +106,30 @@ std::string report_to_json(const QuantizeReport& r) {
     acts.push_back(e);
   }
   j["activations"] = acts;
+  const PlacementReport& p = r.placement;
+  nlohmann::ordered_json placement;
+  placement["mode"] = p.mode;
+  if (!p.units.empty()) {
+    placement["cpu"] = p.cpu;
+    placement["threads"] = p.threads;
+    placement["fp32_ms"] = measured(p.fp32_ms);
+    placement["all_int8_ms"] = measured(p.all_int8_ms);
+    placement["chosen_ms"] = measured(p.chosen_ms);
+    placement["rounds"] = p.rounds;
+    nlohmann::ordered_json units = nlohmann::ordered_json::array();
+    for (const PlacementUnitReport& u : p.units) {
+      nlohmann::ordered_json e;
+      e["node"] = u.node;
+      e["op"] = u.op;
+      e["int8"] = u.int8;
+      e["fp32_ms"] = measured(u.fp32_ms);
+      e["int8_ms"] = measured(u.int8_ms);
+      if (!u.int8) e["reason"] = u.reason;
+      units.push_back(e);
+    }
+    placement["units"] = units;
+  }
+  j["placement"] = placement;
   return j.dump(2) + "\n";
 }
 
@@ -141,6 +165,20 @@ std::string report_table(const QuantizeReport& r, bool with_warnings) {
     os << "calibrated at:";
     for (const auto& [name, shape] : r.calibration_shapes) os << " " << name << " " << shape_str(shape);
     os << " (dynamic dims stay dynamic in the model)\n";
+  }
+  if (!r.placement.units.empty()) {
+    const PlacementReport& p = r.placement;
+    const size_t int8_units = static_cast<size_t>(
+        std::count_if(p.units.begin(), p.units.end(), [](const PlacementUnitReport& u) { return u.int8; }));
+    std::snprintf(line, sizeof line,
+                  "placement: measured on %s, %d thread%s: %zu of %zu units INT8; FP32 %.3f ms, all INT8 %.3f ms, "
+                  "chosen %.3f ms (--placement all: every unit)\n",
+                  p.cpu.c_str(), p.threads, p.threads == 1 ? "" : "s", int8_units, p.units.size(), p.fp32_ms,
+                  p.all_int8_ms, p.chosen_ms);
+    os << line;
+    for (const PlacementUnitReport& u : p.units)  // layers show in the table; these are pools, Concat, Add
+      if (!u.int8 && std::none_of(r.layers.begin(), r.layers.end(), [&](const LayerQuantReport& l) { return l.node == u.node; }))
+        os << "  " << u.op << " '" << u.node << "' " << u.reason << "\n";
   }
   os << "calibration: " << r.calibration_samples << " sample" << (r.calibration_samples == 1 ? "" : "s")
      << " (default 300; --subset-size)" << (r.statistics_reused ? ", statistics reused" : "") << "\n";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/graph.hpp"
+#include "quant/algorithms/quant_setup.hpp"
 #include "octet/quantize.hpp"
 #include "octet/tensor.hpp"
 
@@ -128,6 +129,21 @@ inline GraphBuilder small_cnn(uint32_t seed) {
   b.output(fc);
   b.output(c1);
   return b;
+}
+
+// Fixed ranges ([-1, 2]) and max-range 8-bit weights for a selected setup: enough for
+// insert_qdq in structure tests, no calibration.
+inline void fill_fixed_params(quant::QuantSetup& s, const ir::Graph& g) {
+  for (quant::ActivationQuantizer& a : s.activations) {
+    a.range = {-1, 2};
+    a.params = quant::activation_qparams(a.range, QuantPreset::kPerformance);
+  }
+  for (quant::LayerQuantizer& l : s.layers) {
+    if (!l.quantized || l.weight_input < 0) continue;
+    const Tensor& w = *g.value(g.nodes[static_cast<size_t>(l.node)].input(static_cast<size_t>(l.weight_input))).data;
+    const size_t channels = static_cast<size_t>(w.shape[static_cast<size_t>(l.weight_axis())]);
+    l.weights = quant::quantize_weights(w, l.weight_axis(), std::vector<int8_t>(channels, 127), "max");
+  }
 }
 
 }  // namespace octet::testing

@@ -153,17 +153,7 @@ TEST(SelectQuantizers, ActivationProductsStayFp32WithTheReason) {
 }
 
 // Fills ranges, parameters and weights the way the algorithm would.
-void finish(QuantSetup& s, const ir::Graph& g) {
-  for (ActivationQuantizer& a : s.activations) {
-    a.range = {-1, 2};
-    a.params = activation_qparams(a.range, QuantPreset::kPerformance);
-  }
-  for (LayerQuantizer& l : s.layers) {
-    if (!l.quantized || l.weight_input < 0) continue;
-    const Tensor& w = *g.value(g.nodes[static_cast<size_t>(l.node)].input(static_cast<size_t>(l.weight_input))).data;
-    l.weights = quantize_weights(w, l.weight_axis(), std::vector<int8_t>(static_cast<size_t>(w.shape[static_cast<size_t>(l.weight_axis())]), 127), "max");
-  }
-}
+void finish(QuantSetup& s, const ir::Graph& g) { testing::fill_fixed_params(s, g); }
 
 const ir::Node* find_node(const ir::Graph& g, const std::string& name) {
   for (const ir::Node& n : g.nodes)

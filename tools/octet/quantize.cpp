@@ -48,6 +48,8 @@ quantization:
   --weights-range M      max or mse (per output channel)
   --bias-correction M    fast (default), full or none
   --saturation-fix M     auto (default: none on VNNI CPUs, else detect), detect, no, first_layer, all
+  --placement M          all (default: INT8 wherever the rules allow) or measured (time each unit in
+                         INT8 and FP32 on this CPU, keep FP32 where INT8 does not pay)
   --stats FILE           statistics file: reused when it matches the model and data, else written
   --report FILE.json     write the report as JSON
   --shape NAME=DIMS      fix an input shape (default: batch 1)
@@ -136,6 +138,7 @@ int run(const Args& args) {
     q.bias_correction = parse_bias_correction(args.get("--bias-correction"), "--bias-correction");
   if (args.has("--saturation-fix"))
     q.saturation_fix = parse_saturation_fix(args.get("--saturation-fix"), "--saturation-fix");
+  if (args.has("--placement")) q.placement = parse_placement(args.get("--placement"), "--placement");
   if (args.has("--stats")) q.stats_path = args.get("--stats");
   for (const std::string& s : args.get_all("--shape")) {
     auto [name, shape] = parse_shape_flag(s);
@@ -272,7 +275,7 @@ Command quantize_command() {
   std::vector<std::string> values = {"-o", "--output", "--data", "--labels", "--preprocess", "--subset-size", "--seed",
                                      "--eval-data", "--eval-labels", "--eval-subset", "--config", "--preset",
                                      "--model-type", "--ignore", "--activations-range", "--weights-range",
-                                     "--bias-correction", "--saturation-fix", "--stats", "--report", "--shape",
+                                     "--bias-correction", "--saturation-fix", "--placement", "--stats", "--report", "--shape",
                                      "--threads"};
   std::vector<std::string> switches = {"--eval-reference", "--no-speed-check", "--verbose"};
   values.insert(values.end(), accuracy_aware_value_flags().begin(), accuracy_aware_value_flags().end());

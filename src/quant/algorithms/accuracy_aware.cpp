@@ -340,7 +340,7 @@ void Search::run() {
     r_.stop_reason = "DefaultQuantization already meets the bound";
     return;
   }
-  speed_ = measure_speed_costs(base_.fp32, base_.qdq, model_.graph(), units_, ev_.sample(0), control_.speed, 1);
+  speed_ = measure_speed_costs(base_.fp32, base_.qdq, base_.setup, model_.graph(), units_, ev_.sample(0), control_.speed, 1);
   r_.speed_source = speed_.source;
   size_t iteration = 0;
   while (!within(cur_)) {

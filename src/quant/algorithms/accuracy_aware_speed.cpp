@@ -1,62 +1,17 @@
-// Per-unit speed costs; see accuracy_aware_speed.hpp. Profiles are medians over repeated
-// batch-1 runs, per node name: one noisy run on a shared machine must not decide which layer
-// stays INT8.
+// Per-unit speed costs; see accuracy_aware_speed.hpp. The profiles are node_profile's.
 #include "quant/algorithms/accuracy_aware_speed.hpp"
 
 #include <algorithm>
-#include <map>
-#include <memory>
 
 #include "ir/cost.hpp"
-#include "octet/engine.hpp"
 #include "octet/error.hpp"
+#include "quant/algorithms/measured_placement.hpp"
+#include "quant/algorithms/node_profile.hpp"
 #include "quant/report_builder.hpp"
 
 namespace octet::quant {
-namespace {
-
-struct Profile {
-  std::map<std::string, double> ms;       // node name -> median ms (summed over its steps)
-  std::map<std::string, bool> int8;       // node name -> some step of it computes in INT8
-  double total_ms = 0;
-};
-
-Profile profile(const ir::Graph& graph, const ir::Graph& original, const std::vector<Tensor>& inputs, int threads,
-                int runs) {
-  auto copy = std::make_shared<ir::Graph>(graph);
-  restore_dynamic_dims(*copy, original);
-  CompileOptions options;
-  options.threads = threads;
-  options.batch = 1;
-  const Model model(copy);
-  options.input_shapes = shapes_for_sample(model.inputs(), inputs);
-  CompiledModel compiled = CompiledModel::compile(model, options);
-  compiled.set_profiling(true);
-  compiled.run(inputs);
-  std::vector<std::vector<double>> step_ms;
-  std::vector<NodeKernel> kernels;
-  for (int r = 0; r < runs; ++r) {
-    compiled.run(inputs);
-    kernels = compiled.kernels();
-    if (step_ms.empty()) step_ms.resize(kernels.size());
-    for (size_t s = 0; s < kernels.size() && s < step_ms.size(); ++s) step_ms[s].push_back(kernels[s].ms);
-  }
-  Profile p;
-  for (size_t s = 0; s < kernels.size(); ++s) {
-    std::vector<double>& v = step_ms[s];
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    const double median = v[v.size() / 2];
-    p.ms[kernels[s].node] += median;
-    p.total_ms += median;
-    if (kernels[s].dtype == DType::kInt8 || kernels[s].dtype == DType::kUInt8) p.int8[kernels[s].node] = true;
-  }
-  return p;
-}
-
-}  // namespace
-
-SpeedCosts measure_speed_costs(const ir::Graph& fp32, const ir::Graph& int8, const ir::Graph& original,
-                               const std::vector<RevertUnit>& units, const std::vector<Tensor>& inputs,
+SpeedCosts measure_speed_costs(const ir::Graph& fp32, const ir::Graph& int8, const QuantSetup& setup,
+                               const ir::Graph& original, const std::vector<RevertUnit>& units, const std::vector<Tensor>& inputs,
                                const std::string& mode, int threads) {
   if (mode != "auto" && mode != "profile" && mode != "macs")
     fail("accuracy-aware speed measure '", mode, "' is not one of: auto, profile, macs");
@@ -70,24 +25,29 @@ SpeedCosts measure_speed_costs(const ir::Graph& fp32, const ir::Graph& int8, con
   }
   std::string why_not;
   if (mode != "macs") {
-    const int runs = 100;
-    const Profile pf = profile(fp32, original, inputs, threads, runs);
-    const Profile pq = profile(int8, original, inputs, threads, runs);
+    ProfileOptions profile;  // 100 runs, as many as the budget allows up to that
+    profile.threads = threads;
+    profile.budget_seconds = 3.0;
+    profile.min_runs = 20;
+    const NodeProfile pf = profile_nodes(fp32, original, inputs, profile);
+    const NodeProfile pq = profile_nodes(int8, original, inputs, profile);
+    // The same attribution as latency-aware placement: a unit's INT8 time carries its share
+    // of the conversions at its borders.
+    const std::vector<UnitCost> costs =
+        attribute_unit_costs(int8, setup, units, std::vector<bool>(units.size(), true), pf, pq);
     double total_gain = 0;
     size_t int8_units = 0;
     for (size_t u = 0; u < units.size(); ++u) {
-      auto f = pf.ms.find(units[u].name);
-      auto q = pq.ms.find(units[u].name);
-      if (f == pf.ms.end() || q == pq.ms.end()) continue;
+      if (!costs[u].measured()) continue;
       if (pq.int8.count(units[u].name)) ++int8_units;
-      c.gain_ms[u] = std::max(0.0, f->second - q->second);
+      c.gain_ms[u] = std::max(0.0, costs[u].fp32_ms - costs[u].int8_ms);
       total_gain += c.gain_ms[u];
     }
     if (mode == "profile" || (int8_units > 0 && total_gain > 0 && pq.total_ms < pf.total_ms)) {
       c.profiled = true;
       c.share.assign(units.size(), 0.0);
       for (size_t u = 0; u < units.size(); ++u) c.share[u] = total_gain > 0 ? c.gain_ms[u] / total_gain : 0.0;
-      c.source = cat("per-node profile (median of ", runs, " batch-1 runs): FP32 ", pf.total_ms, " ms, INT8 ", pq.total_ms,
+      c.source = cat("per-node profile (median of ", pq.runs, " batch-1 runs): FP32 ", pf.total_ms, " ms, INT8 ", pq.total_ms,
                      " ms; ", int8_units, " of ", units.size(), " units ran INT8 kernels");
       return c;
     }

@@ -24,6 +24,7 @@
 #include "quant/algorithms/default_quantization.hpp"
 #include "quant/algorithms/full_bias_correction.hpp"
 #include "quant/algorithms/layer_error.hpp"
+#include "quant/algorithms/measured_placement.hpp"
 #include "quant/algorithms/nonfinite.hpp"
 #include "quant/algorithms/quant_setup.hpp"
 #include "quant/algorithms/weight_quantization.hpp"
@@ -222,7 +223,7 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
     if (!a.uses.empty()) a.params = activation_qparams(a.range, options.preset);
   timer.done("ranges");
 
-  const SaturationFix fix = resolve_saturation_fix(options.saturation_fix, host_has_vnni(), report.saturation_fix);
+  const SaturationFix fix = resolve_saturation_fix(options.saturation_fix, cpu_info().int8_vnni, report.saturation_fix);
   quantize_layer_weights(g, setup, stats, fix, options.weights.method);
   timer.done("weights");
 
@@ -245,6 +246,8 @@ DefaultQuantizationState default_quantization(const Model& model, const SampleSo
 
   ir::Graph qdq = insert_qdq(g, setup);
   timer.done("insert QDQ");
+  measured_placement(g, setup, qdq, model.graph(), samples.get(0), options, report);
+  if (options.placement == Placement::kMeasured) timer.done("measured placement");
   warn_unfolded_patterns(qdq, report);
   timer.done("fold check");
 

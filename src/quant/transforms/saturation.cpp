@@ -1,7 +1,6 @@
 // Saturation analysis; see saturation.hpp.
 #include "quant/transforms/saturation.hpp"
 
-#include <cpuid.h>
 
 #include <algorithm>
 #include <cmath>
@@ -86,29 +85,6 @@ std::vector<int64_t> worst_pair_sums(const Tensor& wq, const ReductionLayout& la
     result[static_cast<size_t>(oc)] = std::max(pos1 + pos2, -(neg1 + neg2));
   }
   return result;
-}
-
-bool host_has_vnni() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
-  const bool osxsave = (ecx >> 27) & 1, avx = (ecx >> 28) & 1;
-  if (!osxsave || !avx) return false;
-  unsigned xcr0_lo = 0, xcr0_hi = 0;
-  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  const bool ymm_state = (xcr0_lo & 0x6) == 0x6;
-  const bool zmm_state = (xcr0_lo & 0xe6) == 0xe6;
-  if (!ymm_state) return false;
-  unsigned max_leaf = __get_cpuid_max(0, nullptr);
-  if (max_leaf < 7) return false;
-  __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  const bool avx512f = (ebx >> 16) & 1, avx512_vnni = (ecx >> 11) & 1;
-  const unsigned leaf7_subleaves = eax;
-  bool avx_vnni = false;
-  if (leaf7_subleaves >= 1) {
-    __cpuid_count(7, 1, eax, ebx, ecx, edx);
-    avx_vnni = (eax >> 4) & 1;
-  }
-  return avx_vnni || (avx512f && avx512_vnni && zmm_state);
 }
 
 }  // namespace octet::quant

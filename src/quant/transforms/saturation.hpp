@@ -47,8 +47,4 @@ bool has_no_pairs(const Tensor& w, const ReductionLayout& layout);
 
 constexpr int64_t kInt16Max = 32767;
 
-// Whether this CPU has VNNI (AVX512-VNNI or AVX-VNNI usable by the OS): then INT8 kernels
-// accumulate in 32 bits and no fix is needed.
-bool host_has_vnni();
-
 }  // namespace octet::quant

@@ -1,4 +1,5 @@
 // Small pieces the oneDNN INT8 kernels share.
+#include "octet/engine.hpp"
 #include "runtime/dnnl/dnnl_context.hpp"
 #include "runtime/dnnl/int8/int8_kernels.hpp"
 
@@ -6,11 +7,7 @@ namespace octet::rt::onednn::int8 {
 
 Layout int8_layout(size_t rank) { return layout_fits(Layout::kNhwc, rank) ? Layout::kNhwc : Layout::kPlain; }
 
-bool int8_dot_products_exact() {
-  using isa = dnnl::cpu_isa;
-  const isa i = dnnl::get_effective_cpu_isa();
-  return i == isa::avx512_core_vnni || i == isa::avx512_core_bf16 || i == isa::avx512_core_amx || i == isa::avx2_vnni;
-}
+bool int8_dot_products_exact() { return cpu_info().int8_vnni; }
 
 dnnl::memory zero_point_memory(int32_t value) {
   dnnl::memory m(dnnl::memory::desc({1}, dnnl::memory::data_type::s32, dnnl::memory::format_tag::a), engine());
