@@ -106,7 +106,7 @@ bool int8_does_not_pay(const UnitCost& cost, double min_gain) {
 void measured_placement(const ir::Graph& fp32, QuantSetup& setup, ir::Graph& qdq, const ir::Graph& original,
                         const std::vector<Tensor>& sample, const QuantizeOptions& options, QuantizeReport& report) {
   PlacementReport& placement = report.placement;
-  placement.mode = options.placement == Placement::kAll ? "all" : "measured";
+  placement.mode = placement_name(options.placement);
   if (options.placement == Placement::kAll) return;
   const std::vector<RevertUnit> units = revert_units(fp32, setup);
   if (units.empty()) return;
